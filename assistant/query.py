@@ -1,0 +1,119 @@
+"""Question understanding: language and script, regions asked about, follow-ups resolved against history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from corpus.regions import RegionMention, region_table
+from corpus.script import detect_script, to_simplified
+
+# Words that ask for every region side by side ("各地", "三地", "分别", "each region", "compare").
+EACH_REGION_RE = re.compile(
+    r"各地|三地|三省|各省|各个地区|各個地區|每个地区|每個地區|分别|分別|对比|對比|比较|比較|哪些地方|哪个省|哪個省|哪些省"
+    r"|\beach (?:region|province|place|of (?:them|the))\b|\bevery (?:region|province)\b|\ball three\b|\bcompare\b"
+    r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b",
+    re.IGNORECASE,
+)
+# A follow-up that leans on the previous question: "那吉林呢?", "What about Shanghai?", "And Jilin?"
+FOLLOW_UP_ZH_RE = re.compile(r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$")
+FOLLOW_UP_EN_RE = re.compile(r"^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\b", re.IGNORECASE)
+FOLLOW_UP_FILLER_RE = re.compile(
+    r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|的情况|的情況|如何)?[??。.!!\s]*$"
+    r"|^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\s*",
+    re.IGNORECASE,
+)
+CONNECTOR = {"en": " and ", "zh-Hans": "和", "zh-Hant": "和"}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as retrieval sees it."""
+
+    question: str
+    rewritten: str
+    language: str  # zh-Hans, zh-Hant or en (of the rewritten question)
+    key: str  # Simplified form of ``rewritten``, for tokens and embedding
+    regions: tuple[str, ...]  # covered regions the answer is restricted to; () = all
+    each_region: bool  # show every region of ``regions`` side by side
+    uncovered_regions: tuple[str, ...]  # regions asked about that the corpus does not cover
+
+
+def understand(
+    question: str,
+    covered_regions: Sequence[str],
+    history: Sequence[str] = (),
+    region: str | None = None,
+) -> Query:
+    """Resolve a follow-up, detect language and regions, and decide how results are restricted."""
+    rewritten = resolve_follow_up(question, history)
+    mentioned = list(dict.fromkeys(m.region for m in region_table().find(rewritten)))
+    covered = [r for r in mentioned if r in covered_regions]
+    uncovered = tuple(r for r in mentioned if r not in covered_regions)
+    if region is not None:
+        regions: tuple[str, ...] = (region,)
+    elif covered:
+        regions = tuple(covered)
+    elif EACH_REGION_RE.search(rewritten) and not uncovered:
+        regions = tuple(covered_regions)
+    else:
+        regions = ()
+    each_region = len(regions) > 1
+    return Query(
+        question=question,
+        rewritten=rewritten,
+        language=detect_script(rewritten),
+        key=to_simplified(rewritten),
+        regions=regions,
+        each_region=each_region,
+        uncovered_regions=uncovered,
+    )
+
+
+def resolve_follow_up(question: str, history: Sequence[str]) -> str:
+    """The question made self-contained using the previous one; unchanged when it is not a follow-up."""
+    if not history:
+        return question
+    previous = resolve_follow_up(history[-1], history[:-1])
+    table = region_table()
+    mentions = table.find(question)
+    core = _without_mentions(question, mentions)
+    leans_on_previous = (
+        FOLLOW_UP_ZH_RE.search(question.strip())
+        or FOLLOW_UP_EN_RE.search(question)
+        or not FOLLOW_UP_FILLER_RE.sub("", core).strip(" ,,、和与及and")
+    )
+    if not leans_on_previous:
+        return question
+    previous_mentions = table.find(previous)
+    language = detect_script(previous)
+    if mentions:
+        names = CONNECTOR[language].join(dict.fromkeys(m.surface for m in mentions))
+        if not previous_mentions:
+            return f"{names} {previous}" if language != "en" else f"{previous} ({names})"
+        return _replace_mentions(previous, previous_mentions, names)
+    topic = FOLLOW_UP_FILLER_RE.sub("", question).strip()
+    if not topic or not previous_mentions:
+        return question
+    places = CONNECTOR[language].join(dict.fromkeys(m.surface for m in previous_mentions))
+    return f"{topic} in {places}" if detect_script(question) == "en" else f"{places}{topic}"
+
+
+def _without_mentions(text: str, mentions: Sequence[RegionMention]) -> str:
+    for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
+        text = text[: mention.start] + text[mention.end :]
+    return text
+
+
+def _replace_mentions(text: str, mentions: Sequence[RegionMention], replacement: str) -> str:
+    """Put ``replacement`` where the first mention stood and drop the others."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    pieces, cursor = [], 0
+    for index, mention in enumerate(ordered):
+        pieces.append(text[cursor : mention.start])
+        if index == 0:
+            pieces.append(replacement)
+        cursor = mention.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)

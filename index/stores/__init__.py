@@ -1,0 +1,1 @@
+"""Vector stores: one interface, each backend in its own file."""

@@ -1,0 +1,46 @@
+"""Search tokens for BM25: jieba over the Simplified key of a text, stopwords and punctuation removed."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.script import to_simplified
+
+# Function words and question words carry no topic; keeping them lets a question's phrasing outweigh its subject.
+STOPWORDS = frozenset(
+    """
+    的 了 和 与 及 或 等 对 在 有 为 是 将 把 被 由 从 向 于 以 之 其 并 也 都 就 还 又 而 且 则 但 要 可 能 会 应
+    我 你 他 她 它 我们 你们 他们 咱们 这 那 这个 那个 这些 那些 哪 哪些 哪个 什么 怎么 怎样 怎么样 如何 多少 几
+    吗 呢 吧 啊 呀 么 嘛 哦 请问 请 问 一下 一些 有没有 没有 是否 能否 可以 可不可以 需要 给 让 做 到 上 下 中 里
+    how what which who whom does do did is are was were the a an of in on for to and or any there about with by
+    """.split()
+)
+TOKEN_RE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+
+
+@lru_cache(maxsize=4)
+def _jieba(cache_dir: str):  # noqa: ANN202 - jieba has no type stubs
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    # jieba writes its prefix-dictionary cache to the system temp folder unless told otherwise.
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    tokenizer.tmp_dir = cache_dir
+    tokenizer.initialize()
+    return tokenizer
+
+
+class SearchTokenizer:
+    """Turns any text (Traditional or Simplified) into the BM25 tokens of its Simplified key."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.cache_dir = cache_dir
+
+    def tokens(self, text: str) -> list[str]:
+        key = to_simplified(text).lower()
+        words = _jieba(str(self.cache_dir)).cut_for_search(key)
+        return [word for word in (w.strip() for w in words) if word and TOKEN_RE.search(word) and word not in STOPWORDS]

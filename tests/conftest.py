@@ -1,0 +1,71 @@
+"""Shared fixtures: a deterministic offline fake embedder, small synthetic corpora, the real index."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class HashingEmbedder:
+    """Character-bigram hashing into 64 dimensions: deterministic, offline, and similar texts score higher."""
+
+    id = "fake/hashing-bigrams"
+    dimension = 64
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for a, b in zip(text, text[1:], strict=False):
+                bucket = int(hashlib.md5((a + b).encode()).hexdigest(), 16) % self.dimension
+                vectors[row, bucket] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1.0, norms)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+
+def write_document(corpus_dir: Path, doc_id: str, region: str, title: str, text: str) -> None:
+    folder = corpus_dir / "documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    meta = {"id": doc_id, "region": region, "title": title}
+    (folder / f"{doc_id}.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+SMALL_DOCUMENTS = {
+    "alpha": ("上海", "上海市测试方案", "一、就业\n(一)盲人按摩机构给予补贴。(责任单位:市残联)\n(二)大学生就业见习。\n"),
+    "beta": ("吉林", "吉林省测试方案", "一、培训\n(一)盲人医疗按摩人员继续教育。\n(二)农村电商带头人培训。\n"),
+    "gamma": ("福建", "福建省测试方案", "一、扶持\n(一)对盲人医疗按摩诊所给予资金扶持。\n(二)彩票代销点押金减免。\n"),
+}
+
+
+@pytest.fixture
+def small_corpus(tmp_path: Path) -> Path:
+    corpus_dir = tmp_path / "corpus"
+    for doc_id, (region, title, text) in SMALL_DOCUMENTS.items():
+        write_document(corpus_dir, doc_id, region, title, text)
+    return corpus_dir
+
+
+@pytest.fixture(scope="session")
+def real_assistant():
+    """The shipped assistant on the real corpus with the real embedder and FAISS (builds the index if missing)."""
+    from assistant.api import Assistant
+
+    return Assistant.load(progress=False)

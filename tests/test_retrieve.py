@@ -1,0 +1,85 @@
+"""Fusion and retrieval logic on hand-made rankings and a small synthetic corpus with a fake embedder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import HashingEmbedder
+
+from assistant.api import Assistant
+from assistant.retrieve import RRF_K, Hit, interleave, reciprocal_rank_fusion, top_hits
+from index.build import build_index
+from index.search_index import open_index
+from index.tokens import SearchTokenizer
+
+
+def test_rrf_adds_reciprocal_ranks_with_the_named_constant():
+    fused = reciprocal_rank_fusion([[Hit(1, 9.0), Hit(2, 8.0)], [Hit(2, 0.9), Hit(3, 0.8)]])
+    assert [hit.row for hit in fused] == [2, 1, 3]
+    assert fused[0].score == pytest.approx(1 / (RRF_K + 2) + 1 / (RRF_K + 1))
+    assert fused[1].score == pytest.approx(1 / (RRF_K + 1))
+
+
+def test_rrf_breaks_ties_by_row():
+    fused = reciprocal_rank_fusion([[Hit(7, 1.0)], [Hit(3, 1.0)]])
+    assert [hit.row for hit in fused] == [3, 7]
+
+
+def test_interleave_takes_each_region_in_turn_without_repeats():
+    merged = interleave([[Hit(1, 1), Hit(2, 1), Hit(3, 1)], [Hit(9, 1), Hit(2, 1)], [Hit(5, 1)]], k=5)
+    assert [hit.row for hit in merged] == [1, 9, 5, 2, 3]
+
+
+def test_top_hits_keeps_positive_scores_in_allowed_rows():
+    scores = np.array([0.0, 2.0, 5.0, 2.0, 1.0], dtype=np.float32)
+    assert [h.row for h in top_hits(scores, 10, None)] == [2, 1, 3, 4]
+    assert [h.row for h in top_hits(scores, 10, [0, 3, 4])] == [3, 4]
+
+
+@pytest.fixture
+def small_assistant(small_corpus, tmp_path):
+    embedder = HashingEmbedder()
+    index_dir = tmp_path / "index"
+    build_index(small_corpus, index_dir, embedder, tmp_path / "cache", progress=False)
+    index = open_index(index_dir, embedder.id, small_corpus)
+    return Assistant(index, embedder, SearchTokenizer(tmp_path / "cache"))
+
+
+@pytest.mark.parametrize("configuration", ["bm25", "dense", "hybrid"])
+def test_a_named_region_restricts_every_retriever(small_assistant, configuration):
+    answer = small_assistant.ask("福建盲人按摩有什么扶持", k=5, configuration=configuration)
+    assert answer.regions == ("福建",)
+    assert answer.passages and {p.clause.region for p in answer.passages} == {"福建"}
+
+
+@pytest.mark.parametrize("configuration", ["bm25", "dense", "hybrid"])
+def test_each_region_question_interleaves_all_regions(small_assistant, configuration):
+    answer = small_assistant.ask("各地对盲人按摩有什么政策", k=3, configuration=configuration)
+    assert answer.regions == ("上海", "吉林", "福建")
+    assert [p.clause.region for p in answer.passages] == ["上海", "吉林", "福建"]
+
+
+def test_traditional_and_simplified_questions_return_the_same_ids(small_assistant):
+    simplified = small_assistant.ask("盲人医疗按摩诊所资金扶持", k=5)
+    traditional = small_assistant.ask("盲人醫療按摩診所資金扶持", k=5)
+    assert [p.clause.id for p in simplified.passages] == [p.clause.id for p in traditional.passages]
+    assert simplified.passages[0].clause.id == "gamma-1-1"
+
+
+def test_an_uncovered_region_is_out_of_scope_with_a_message(small_assistant):
+    answer = small_assistant.ask("北京对盲人按摩有补贴吗")
+    assert answer.in_scope is False and answer.regions == ()
+    assert answer.message == "语料中没有北京的方案；现有：上海、吉林、福建"
+
+
+def test_follow_up_with_a_new_region_rewrites_the_previous_question(small_assistant):
+    answer = small_assistant.ask("那吉林呢?", history=["福建对盲人医疗按摩诊所有哪些扶持?"])
+    assert answer.rewritten == "吉林对盲人医疗按摩诊所有哪些扶持?"
+    assert answer.regions == ("吉林",)
+
+
+def test_answer_quotes_a_verbatim_sentence_of_the_cited_passage(small_assistant):
+    answer = small_assistant.ask("福建盲人医疗按摩诊所资金扶持")
+    sentence = answer.sentences[0]
+    assert sentence.citations == (1,)
+    assert sentence.text in answer.passages[0].clause.text

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 __all__ = ["Assistant"]
 
 
-def __getattr__(name: str):  # noqa: ANN202 - lazy so `python -m assistant --help` stays fast
+def __getattr__(name: str):
     if name == "Assistant":
         from assistant.api import Assistant
 

@@ -76,7 +76,7 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_RE.findall(text) if s.strip()]
 
 
-def best_sentence(passage_text: str, query_tokens: Sequence[str], tokenize) -> str:  # noqa: ANN001
+def best_sentence(passage_text: str, query_tokens: Sequence[str], tokenize) -> str:
     """The sentence of a passage sharing the most query tokens (first one on ties)."""
     wanted = set(query_tokens)
     candidates = sentences(passage_text)

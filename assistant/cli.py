@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        settings = resolve_settings(corpus_dir=args.corpus, index_dir=args.index_dir, embedder=getattr(args, "embedder", None))
+        settings = resolve_settings(
+            corpus_dir=args.corpus, index_dir=args.index_dir, embedder=getattr(args, "embedder", None)
+        )
         handler = {"index": _index, "clauses": _clauses, "ask": _ask, "eval": _eval, "bench": _bench}[args.command]
         return handler(args, settings)
     except PolicyqaError as error:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.glossary import expand
 from corpus.regions import RegionMention, region_table
 from corpus.script import detect_script, to_simplified
 
@@ -18,12 +19,21 @@ EACH_REGION_RE = re.compile(
 )
 # A follow-up that leans on the previous question: "那吉林呢?", "What about Shanghai?", "And Jilin?"
 FOLLOW_UP_ZH_RE = re.compile(r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$")
-FOLLOW_UP_EN_RE = re.compile(r"^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\b", re.IGNORECASE)
+FOLLOW_UP_EN_RE = re.compile(
+    r"^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\b", re.IGNORECASE
+)
 FOLLOW_UP_FILLER_RE = re.compile(
     r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|的情况|的情況|如何)?[??。.!!\s]*$"
     r"|^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\s*",
     re.IGNORECASE,
 )
+QUESTION_WORD_RE = re.compile(
+    r"几|幾|多少|多久|多长|多長|怎么|怎麼|如何|什么|什麼|哪|吗|嗎|是否|能不能|可不可以|有没有|有沒有|要不要"
+    r"|\b(?:what|how|which|when|where|who|why|is|are|does|do|can|could|should|must)\b",
+    re.IGNORECASE,
+)
+# What is left of "上海和吉林呢?" once the regions and fillers are gone.
+CONNECTIVES_RE = re.compile(r"[\s,,、和与與及]|\band\b", re.IGNORECASE)
 CONNECTOR = {"en": " and ", "zh-Hans": "和", "zh-Hant": "和"}
 
 
@@ -35,6 +45,8 @@ class Query:
     rewritten: str
     language: str  # zh-Hans, zh-Hant or en (of the rewritten question)
     key: str  # Simplified form of ``rewritten``, for tokens and embedding
+    topic: str  # ``key`` without its region names: what is asked, wherever
+    expansion: str  # the documents' own terms for everyday words in the question (glossary), Simplified
     regions: tuple[str, ...]  # covered regions the answer is restricted to; () = all
     each_region: bool  # show every region of ``regions`` side by side
     uncovered_regions: tuple[str, ...]  # regions asked about that the corpus does not cover
@@ -48,7 +60,8 @@ def understand(
 ) -> Query:
     """Resolve a follow-up, detect language and regions, and decide how results are restricted."""
     rewritten = resolve_follow_up(question, history)
-    mentioned = list(dict.fromkeys(m.region for m in region_table().find(rewritten)))
+    mentions = region_table().find(rewritten)
+    mentioned = list(dict.fromkeys(m.region for m in mentions))
     covered = [r for r in mentioned if r in covered_regions]
     uncovered = tuple(r for r in mentioned if r not in covered_regions)
     if region is not None:
@@ -60,11 +73,14 @@ def understand(
     else:
         regions = ()
     each_region = len(regions) > 1
+    key = to_simplified(rewritten)
     return Query(
         question=question,
         rewritten=rewritten,
         language=detect_script(rewritten),
-        key=to_simplified(rewritten),
+        key=key,
+        topic=_without_mentions(key, mentions),
+        expansion=expand(key),
         regions=regions,
         each_region=each_region,
         uncovered_regions=uncovered,
@@ -82,7 +98,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     leans_on_previous = (
         FOLLOW_UP_ZH_RE.search(question.strip())
         or FOLLOW_UP_EN_RE.search(question)
-        or not FOLLOW_UP_FILLER_RE.sub("", core).strip(" ,,、和与及and")
+        or not CONNECTIVES_RE.sub("", FOLLOW_UP_FILLER_RE.sub("", core))
     )
     if not leans_on_previous:
         return question
@@ -94,8 +110,12 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
             return f"{names} {previous}" if language != "en" else f"{previous} ({names})"
         return _replace_mentions(previous, previous_mentions, names)
     topic = FOLLOW_UP_FILLER_RE.sub("", question).strip()
-    if not topic or not previous_mentions:
+    if not topic:
         return question
+    if QUESTION_WORD_RE.search(topic) or not previous_mentions:
+        # A question of its own ("那每個市州至少要有幾個?") refines the previous one: read them together.
+        return f"{previous} {question}"
+    # A bare new subject ("那大学生呢?") keeps the previous question's regions.
     places = CONNECTOR[language].join(dict.fromkeys(m.surface for m in previous_mentions))
     return f"{topic} in {places}" if detect_script(question) == "en" else f"{places}{topic}"
 

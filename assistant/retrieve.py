@@ -12,13 +12,16 @@ from assistant.query import Query
 from index.embedders import Embedder
 from index.search_index import SearchIndex
 from index.tokens import SearchTokenizer
-from index.translation import english_terms
+from index.translation import english_terms, translate
 
 # Reciprocal-rank fusion: score = Σ 1 / (RRF_K + rank). 60 is the constant of Cormack et al. (2009);
 # it keeps one retriever's top rank from drowning the other's.
 RRF_K = 60
 # How deep each retriever's ranking goes into the fusion.
 FUSION_DEPTH = 50
+# Weights of the two rankings in the fusion, chosen on the development questions (see README).
+BM25_WEIGHT = 2.0
+DENSE_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -59,13 +62,9 @@ class BM25Retriever:
         self.tokenizer = tokenizer
 
     def weighted_tokens(self, query: Query) -> dict[str, float]:
-        if query.language != "en":
-            return dict.fromkeys(self.tokenizer.tokens(query.key), 1.0)
-        weights: dict[str, float] = {}
-        for term in english_terms(query.key):
-            for chinese, weight in self.index.translations.get(term, []):
-                weights[str(chinese)] = max(weights.get(str(chinese), 0.0), float(weight))
-        return weights
+        if query.language == "en":
+            return translate(english_terms(query.topic), self.index.translations)
+        return dict.fromkeys(self.tokenizer.tokens(f"{query.topic} {query.expansion}"), 1.0)
 
     def scores(self, query: Query) -> np.ndarray:
         total = np.zeros(len(self.index.clauses), dtype=np.float32)
@@ -88,8 +87,24 @@ class DenseRetriever:
         for part_row, part in enumerate(index.parts):
             self.part_rows_by_clause[self.row_of_clause[part.clause_id]].append(part_row)
 
+    def query_vector(self, query: Query) -> np.ndarray:
+        """The question with its glossary terms; an English one is also embedded through its Chinese words.
+
+        multilingual-e5-small matches English to Chinese only loosely; averaging with the embedding of the
+        dictionary translation pulls the vector towards the corpus' own wording.
+        """
+        text = f"{query.key} {query.expansion}".strip()
+        if query.language != "en":
+            return self.embedder.encode_queries([text])[0]
+        chinese = " ".join(translate(english_terms(query.topic), self.index.translations))
+        if not chinese:
+            return self.embedder.encode_queries([text])[0]
+        vectors = self.embedder.encode_queries([text, chinese])
+        mean = vectors.sum(axis=0)
+        return mean / np.linalg.norm(mean)
+
     def search(self, query: Query, k: int) -> list[Hit]:
-        vector = self.embedder.encode_queries([query.key])[0]
+        vector = self.query_vector(query)
         clause_rows = allowed_rows(self.index, query.regions)
         part_rows = None
         if clause_rows is not None:
@@ -104,27 +119,37 @@ class DenseRetriever:
         return sorted(hits, key=lambda hit: (-hit.score, hit.row))[:k]
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[Hit]], rrf_k: int = RRF_K) -> list[Hit]:
-    """Fuse rankings by Σ 1/(rrf_k + rank), rank counted from 1; ties broken by row."""
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[Hit]], rrf_k: int = RRF_K, weights: Sequence[float] | None = None
+) -> list[Hit]:
+    """Fuse rankings by Σ weight / (rrf_k + rank), rank counted from 1; ties broken by row."""
     fused: dict[int, float] = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, hit in enumerate(ranking, start=1):
-            fused[hit.row] = fused.get(hit.row, 0.0) + 1.0 / (rrf_k + rank)
+            fused[hit.row] = fused.get(hit.row, 0.0) + weight / (rrf_k + rank)
     return sorted((Hit(row, score) for row, score in fused.items()), key=lambda hit: (-hit.score, hit.row))
 
 
 class HybridRetriever:
     """BM25 and dense rankings fused by reciprocal rank."""
 
-    def __init__(self, bm25: Retriever, dense: Retriever, depth: int = FUSION_DEPTH, rrf_k: int = RRF_K) -> None:
+    def __init__(
+        self,
+        bm25: Retriever,
+        dense: Retriever,
+        depth: int = FUSION_DEPTH,
+        rrf_k: int = RRF_K,
+        weights: tuple[float, float] = (BM25_WEIGHT, DENSE_WEIGHT),
+    ) -> None:
         self.bm25 = bm25
         self.dense = dense
         self.depth = depth
         self.rrf_k = rrf_k
+        self.weights = weights
 
     def search(self, query: Query, k: int) -> list[Hit]:
         rankings = [self.bm25.search(query, self.depth), self.dense.search(query, self.depth)]
-        return reciprocal_rank_fusion(rankings, self.rrf_k)[:k]
+        return reciprocal_rank_fusion(rankings, self.rrf_k, self.weights)[:k]
 
 
 def interleave(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:

@@ -9,7 +9,9 @@ from corpus.model import Clause, Document
 from corpus.numbering import Level, Marker, NumberingState, find_markers
 
 # Lines of the republished page that are not policy text.
-NOISE_LINE_RE = re.compile(r"^\s*(?:↓?掃碼查看政策原文↓?|↓?扫码查看政策原文↓?|!\[[^\]]*\]\([^)]*\)|特別聲明|特别声明|Notice:|來源|来源)")
+NOISE_LINE_RE = re.compile(
+    r"^\s*(?:↓?掃碼查看政策原文↓?|↓?扫码查看政策原文↓?|!\[[^\]]*\]\([^)]*\)|特別聲明|特别声明|Notice:|來源|来源)"
+)
 
 # A heading is a numbered line with a short title and no sentence in it: "一、任務目標", "(一)開發殘疾人優質就業崗位".
 HEADING_MAX_CHARS = 50

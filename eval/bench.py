@@ -21,7 +21,7 @@ COLD_RUNS = 5
 COLD_QUESTION = "福建对盲人医疗按摩诊所有哪些扶持?"
 
 
-def run_bench(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def run_bench(args: argparse.Namespace, settings) -> int:
     from assistant.api import Assistant
     from index.build import build_index
     from index.embedders import embedder_from_name
@@ -29,7 +29,9 @@ def run_bench(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     embedder = embedder_from_name(settings.embedder)
     with tempfile.TemporaryDirectory(prefix="policyqa-bench-") as scratch:
         started = time.perf_counter()
-        report = build_index(settings.corpus_dir_or_default, Path(scratch) / "index", embedder, settings.cache_dir, False)
+        report = build_index(
+            settings.corpus_dir_or_default, Path(scratch) / "index", embedder, settings.cache_dir, False
+        )
         build_seconds = time.perf_counter() - started
     embed_rate = _embedding_rate(embedder)
 
@@ -50,8 +52,11 @@ def run_bench(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
         "index_clauses": report.clauses,
         "index_parts": report.parts,
         "embed_passages_per_s": round(embed_rate, 1),
-        "warm_ask_ms": {"p50": round(percentile(latencies, 0.5), 2), "p95": round(percentile(latencies, 0.95), 2),
-                        "n": len(latencies)},
+        "warm_ask_ms": {
+            "p50": round(percentile(latencies, 0.5), 2),
+            "p95": round(percentile(latencies, 0.95), 2),
+            "n": len(latencies),
+        },
         "cold_cli_ask_s": {"median": round(median(cold), 3), "runs": len(cold)},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
@@ -63,16 +68,27 @@ def run_bench(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     return 0
 
 
-def _embedding_rate(embedder) -> float:  # noqa: ANN001
-    texts = [f"第{i}条 对取得医疗执业许可证的盲人医疗按摩诊所,给予资金扶持。按年度做好职称评审工作。" for i in range(64)]
+def _embedding_rate(embedder) -> float:
+    texts = [
+        f"第{i}条 对取得医疗执业许可证的盲人医疗按摩诊所,给予资金扶持。按年度做好职称评审工作。" for i in range(64)
+    ]
     embedder.encode_passages(texts[:4])
     started = time.perf_counter()
     embedder.encode_passages(texts)
     return len(texts) / (time.perf_counter() - started)
 
 
-def _cold_cli_seconds(settings) -> list[float]:  # noqa: ANN001
-    command = [sys.executable, "-m", "assistant", "ask", COLD_QUESTION, "--json", "--index-dir", str(settings.index_dir)]
+def _cold_cli_seconds(settings) -> list[float]:
+    command = [
+        sys.executable,
+        "-m",
+        "assistant",
+        "ask",
+        COLD_QUESTION,
+        "--json",
+        "--index-dir",
+        str(settings.index_dir),
+    ]
     runs = []
     for _ in range(COLD_RUNS):
         started = time.perf_counter()

@@ -19,7 +19,7 @@ RECALL_CUTOFFS = (1, 3, 5, 10)
 RETRIEVE_K = 10
 
 
-def evaluate(assistant, questions: Sequence[Question], configurations: Sequence[str], source: str) -> dict:  # noqa: ANN001
+def evaluate(assistant, questions: Sequence[Question], configurations: Sequence[str], source: str) -> dict:
     """The `eval --json` object: metrics of every configuration over the questions."""
     documents = load_documents(Path(assistant.index.manifest.corpus_path))
     validate_questions(questions, documents, source)
@@ -37,15 +37,21 @@ def evaluate(assistant, questions: Sequence[Question], configurations: Sequence[
     return report
 
 
-def _evaluate_configuration(assistant, questions, gold_ranges, configuration):  # noqa: ANN001, ANN202
+def _evaluate_configuration(assistant, questions, gold_ranges, configuration):
     rows, latencies = [], []
     for question in questions:
         started = time.perf_counter()
         answer = assistant.ask(question.q, k=RETRIEVE_K, history=list(question.history), configuration=configuration)
         latencies.append((time.perf_counter() - started) * 1000)
         retrieved = [Range(p.clause.document_id, p.clause.start, p.clause.end) for p in answer.passages]
-        row = {"id": question.id, "lang": question.lang, "type": question.type, "in_scope": answer.in_scope,
-               "answerable": question.answerable, "top": [p.clause.id for p in answer.passages[:3]]}
+        row = {
+            "id": question.id,
+            "lang": question.lang,
+            "type": question.type,
+            "in_scope": answer.in_scope,
+            "answerable": question.answerable,
+            "top": [p.clause.id for p in answer.passages[:3]],
+        }
         if question.answerable:
             gold = gold_ranges[question.id]
             row.update({f"recall@{k}": recall_at(retrieved, gold, k) for k in RECALL_CUTOFFS})
@@ -55,13 +61,19 @@ def _evaluate_configuration(assistant, questions, gold_ranges, configuration):  
     answerable = [row for row in rows if row["answerable"]]
     metrics = _averages(answerable)
     metrics["by_lang"] = {
-        lang: {key: value for key, value in _averages([r for r in answerable if r["lang"] == lang]).items()
-               if key in ("recall@1", "recall@5", "mrr@10")}
+        lang: {
+            key: value
+            for key, value in _averages([r for r in answerable if r["lang"] == lang]).items()
+            if key in ("recall@1", "recall@5", "mrr@10")
+        }
         for lang in sorted({row["lang"] for row in answerable})
     }
     metrics["by_type"] = {
-        kind: {key: value for key, value in _averages([r for r in answerable if r["type"] == kind]).items()
-               if key in ("recall@1", "recall@5", "mrr@10")}
+        kind: {
+            key: value
+            for key, value in _averages([r for r in answerable if r["type"] == kind]).items()
+            if key in ("recall@1", "recall@5", "mrr@10")
+        }
         for kind in sorted({row["type"] for row in answerable if row["type"]})
     }
     unanswerable = [row for row in rows if not row["answerable"]]
@@ -79,7 +91,7 @@ def _averages(rows: list[dict]) -> dict[str, float]:
     return {key: round(mean(row[key] for row in rows), 4) if rows else 0.0 for key in keys}
 
 
-def run_cli(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+def run_cli(args: argparse.Namespace, settings) -> int:
     from assistant.api import CONFIGURATIONS, Assistant
 
     path = Path(args.questions) if args.questions else DEFAULT_QUESTIONS
@@ -99,7 +111,8 @@ def run_cli(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
 
 
 def format_table(report: dict) -> str:
-    header = "| config | recall@1 | recall@3 | recall@5 | recall@10 | MRR@10 | nDCG@10 | OOS flagged | false flags | p50 ms |"
+    columns = ["config", "recall@1", "recall@3", "recall@5", "recall@10", "MRR@10", "nDCG@10", "OOS flagged"]
+    header = "| " + " | ".join([*columns, "false flags", "p50 ms"]) + " |"
     lines = [f"{report['questions']} questions; default: {report['default']}", "", header, "|" + "---|" * 10]
     for name, m in report["configs"].items():
         oos = m["out_of_scope"]
@@ -111,7 +124,8 @@ def format_table(report: dict) -> str:
     lines.append("")
     for name, m in report["configs"].items():
         per_lang = "; ".join(
-            f"{lang} R@1 {v['recall@1']:.3f} R@5 {v['recall@5']:.3f} MRR {v['mrr@10']:.3f}" for lang, v in m["by_lang"].items()
+            f"{lang} R@1 {v['recall@1']:.3f} R@5 {v['recall@5']:.3f} MRR {v['mrr@10']:.3f}"
+            for lang, v in m["by_lang"].items()
         )
         lines.append(f"{name}: {per_lang}")
     return "\n".join(lines)

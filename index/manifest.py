@@ -79,5 +79,9 @@ def describe_corpus_change(built_from: dict[str, str], now: dict[str, str]) -> s
     added = sorted(set(now) - set(built_from))
     removed = sorted(set(built_from) - set(now))
     changed = sorted(name for name in set(now) & set(built_from) if now[name] != built_from[name])
-    pieces = [f"{label}: {', '.join(names)}" for label, names in (("added", added), ("removed", removed), ("changed", changed)) if names]
+    pieces = [
+        f"{label}: {', '.join(names)}"
+        for label, names in (("added", added), ("removed", removed), ("changed", changed))
+        if names
+    ]
     return "; ".join(pieces)

@@ -22,7 +22,7 @@ TOKEN_RE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
 
 
 @lru_cache(maxsize=4)
-def _jieba(cache_dir: str):  # noqa: ANN202 - jieba has no type stubs
+def _jieba(cache_dir: str):
     import jieba
 
     jieba.setLogLevel(logging.WARNING)

@@ -14,6 +14,11 @@ from functools import lru_cache
 # Below this weight a definition match is noise: the word is one of many in a long gloss.
 MIN_WEIGHT = 0.25
 MAX_CHINESE_PER_WORD = 4
+# Definitions of up to this many words are also kept whole, so "state-owned enterprise" maps to 国有企业
+# rather than to the words for "state", "owned" and "enterprise" one by one.
+MAX_PHRASE_WORDS = 3
+# Words that differ before stemming but mean the same to a dictionary lookup.
+WORD_VARIANTS = {"people": "person", "persons": "person", "startup": "start-up", "startups": "start-up"}
 WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
 QUALIFIER_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
@@ -27,7 +32,7 @@ ENGLISH_STOPWORDS = frozenset(
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
@@ -35,7 +40,7 @@ def _stemmer():  # noqa: ANN202 - PyStemmer has no type stubs
 
 def english_terms(text: str) -> list[str]:
     """Stemmed content words of an English text."""
-    words = [w for w in WORD_RE.findall(text.lower()) if w not in ENGLISH_STOPWORDS]
+    words = [WORD_VARIANTS.get(w, w) for w in WORD_RE.findall(text.lower()) if w not in ENGLISH_STOPWORDS]
     return _stemmer().stemWords(words)
 
 
@@ -53,14 +58,39 @@ def build_translation_table(vocabulary: Iterable[str]) -> dict[str, list[list[ob
             if definition.strip().startswith(("CL:", "variant of", "surname", "see ")):
                 continue
             terms = english_terms(QUALIFIER_RE.sub(" ", definition))
-            for term in set(terms):
-                weight = 1.0 / len(terms)
+            if not terms:
+                continue
+            keys = {term: 1.0 / len(terms) for term in terms}
+            if 1 < len(terms) <= MAX_PHRASE_WORDS:
+                keys[" ".join(terms)] = 1.0
+            for key, weight in keys.items():
                 if weight >= MIN_WEIGHT:
-                    scores = best.setdefault(term, {})
+                    scores = best.setdefault(key, {})
                     scores[chinese] = max(scores.get(chinese, 0.0), weight)
-    return {
-        term: [[chinese, round(weight, 4)] for chinese, weight in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))][
-            :MAX_CHINESE_PER_WORD
-        ]
-        for term, scores in sorted(best.items())
-    }
+    return {key: _best_candidates(scores) for key, scores in sorted(best.items())}
+
+
+def _best_candidates(scores: dict[str, float]) -> list[list[object]]:
+    """The best-weighted translations; single characters only when no longer word is as good."""
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], -min(len(kv[0]), 2), kv[0]))
+    top_weight = ranked[0][1]
+    tied = [(chinese, weight) for chinese, weight in ranked if weight == top_weight]
+    words = [(chinese, weight) for chinese, weight in tied if len(chinese) > 1] or tied
+    return [[chinese, round(weight, 4)] for chinese, weight in words[:MAX_CHINESE_PER_WORD]]
+
+
+def translate(terms: list[str], table: dict[str, list[list[object]]]) -> dict[str, float]:
+    """Chinese search tokens for stemmed English terms: the longest known phrase first, then single words."""
+    weights: dict[str, float] = {}
+    position = 0
+    while position < len(terms):
+        for size in range(min(MAX_PHRASE_WORDS, len(terms) - position), 0, -1):
+            key = " ".join(terms[position : position + size])
+            if key in table and (size == 1 or table[key][0][1] == 1.0):
+                for chinese, weight in table[key]:
+                    weights[str(chinese)] = max(weights.get(str(chinese), 0.0), float(weight))
+                position += size
+                break
+        else:
+            position += 1
+    return weights

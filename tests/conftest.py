@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ class HashingEmbedder:
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
-            for a, b in zip(text, text[1:], strict=False):
+            for a, b in itertools.pairwise(text):
                 bucket = int(hashlib.md5((a + b).encode()).hexdigest(), 16) % self.dimension
                 vectors[row, bucket] += 1.0
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -49,7 +50,11 @@ def write_document(corpus_dir: Path, doc_id: str, region: str, title: str, text:
 
 
 SMALL_DOCUMENTS = {
-    "alpha": ("上海", "上海市测试方案", "一、就业\n(一)盲人按摩机构给予补贴。(责任单位:市残联)\n(二)大学生就业见习。\n"),
+    "alpha": (
+        "上海",
+        "上海市测试方案",
+        "一、就业\n(一)盲人按摩机构给予补贴。(责任单位:市残联)\n(二)大学生就业见习。\n",
+    ),
     "beta": ("吉林", "吉林省测试方案", "一、培训\n(一)盲人医疗按摩人员继续教育。\n(二)农村电商带头人培训。\n"),
     "gamma": ("福建", "福建省测试方案", "一、扶持\n(一)对盲人医疗按摩诊所给予资金扶持。\n(二)彩票代销点押金减免。\n"),
 }

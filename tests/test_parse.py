@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from corpus.chunking import clause_parts
@@ -44,7 +46,18 @@ def test_every_clause_text_is_its_document_text_at_its_offsets(documents, clause
 
 def test_shanghai_has_clauses_one_to_ten_across_four_sections(clauses):
     shanghai = numbered(clauses, "shanghai")
-    assert [c.number for c in shanghai] == ["(一)", "(二)", "(三)", "(四)", "(五)", "(六)", "(七)", "(八)", "(九)", "(十)"]
+    assert [c.number for c in shanghai] == [
+        "(一)",
+        "(二)",
+        "(三)",
+        "(四)",
+        "(五)",
+        "(六)",
+        "(七)",
+        "(八)",
+        "(九)",
+        "(十)",
+    ]
     assert [c.id for c in shanghai][5:8] == ["shanghai-2-6", "shanghai-3-7", "shanghai-3-8"]
     assert shanghai[6].section == "三、注重賦能增技,開展殘疾人就業提升行動"
     assert shanghai[8].section == "四、強化協同聯動,開展殘疾人就業保障行動"
@@ -65,7 +78,12 @@ def test_jilin_has_ten_measures_in_five_groups_and_its_plain_sections(clauses):
     assert measures[6].id == "jilin-2-3-7"
     assert measures[6].section_path == ("二、主要措施", "(三)完善重點群體就業支持體系")
     plain = {c.id: c.section for c in jilin if not c.number}
-    assert plain == {"jilin-preamble": "", "jilin-1": "一、任務目標", "jilin-3": "三、保障條件", "jilin-4": "四、組織實施"}
+    assert plain == {
+        "jilin-preamble": "",
+        "jilin-1": "一、任務目標",
+        "jilin-3": "三、保障條件",
+        "jilin-4": "四、組織實施",
+    }
     goals = next(c for c in jilin if c.id == "jilin-1")
     assert "2.5萬人以上" in goals.text  # "2.5" is a number, not measure 2
 
@@ -142,7 +160,7 @@ def test_long_clauses_are_cut_at_sentence_ends_and_keep_their_id(clauses, docume
     parts = clause_parts(blind, 120)
     assert len(parts) > 1 and {p.clause_id for p in parts} == {"fujian-5-3"}
     assert parts[0].start == blind.start and parts[-1].end == blind.end
-    assert all(a.end == b.start for a, b in zip(parts, parts[1:], strict=False))
+    assert all(a.end == b.start for a, b in itertools.pairwise(parts))
     text = documents["fujian"].text
     assert all(text[p.end - 1] in "。;)," for p in parts)
     assert clause_parts(blind, 10_000) == [type(parts[0])(blind.id, blind.start, blind.end)]

@@ -13,7 +13,7 @@ FAISS_FILE = "dense.faiss"
 class FaissStore:
     """An ``IndexFlatIP`` whose row numbers are the part numbers of the index directory."""
 
-    def __init__(self, index) -> None:  # noqa: ANN001 - faiss.Index
+    def __init__(self, index) -> None:
         self._index = index
 
     @classmethod
@@ -52,6 +52,8 @@ class FaissStore:
         params = None
         if allowed_rows is not None:
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed_rows, dtype=np.int64)))
-        scores, rows = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params)
+        scores, rows = self._index.search(
+            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params
+        )
         hits = [(int(row), float(score)) for row, score in zip(rows[0], scores[0], strict=True) if row >= 0]
         return sorted(hits, key=lambda hit: (-hit[1], hit[0]))

@@ -11,6 +11,7 @@ from assistant.query import Query, understand
 from assistant.retrieve import BM25Retriever, DenseRetriever, HybridRetriever, Retriever, interleave
 from assistant.settings import Settings, resolve_settings
 from corpus.errors import InputError
+from corpus.regions import region_table
 from index.build import build_index
 from index.embedders import Embedder, embedder_from_name
 from index.search_index import SearchIndex, open_index
@@ -83,7 +84,8 @@ class Assistant:
     ) -> Answer:
         """Answer one question with the ``k`` best clauses and a quoted, cited sentence."""
         history = list(history or [])
-        self._check_input(question, k, region, history)
+        region = self._canonical_region(region)
+        self._check_input(question, k, history)
         query = understand(question.strip(), self.covered_regions, history, region)
         retriever = self.retrievers[configuration or self.configuration]
         hits = self._search(retriever, query, k)
@@ -121,7 +123,20 @@ class Assistant:
         covered = "、".join(self.covered_regions)
         return f"语料中没有{missing}的方案；现有：{covered}"
 
-    def _check_input(self, question: str, k: int, region: str | None, history: Sequence[str]) -> None:
+    def _canonical_region(self, region: str | None) -> str | None:
+        """A covered region from any of its names ("福建", "福建省", "闽", "Fujian"); None stays None."""
+        if region is None:
+            return None
+        if region in self.covered_regions:
+            return region
+        mentions = region_table().find(region.strip())
+        if len(mentions) == 1 and mentions[0].surface == region.strip() and mentions[0].region in self.covered_regions:
+            return mentions[0].region
+        raise InputError(
+            f"unknown region {region!r}; the corpus covers {', '.join(self.covered_regions)}; pass one of those"
+        )
+
+    def _check_input(self, question: str, k: int, history: Sequence[str]) -> None:
         if not isinstance(question, str) or not question.strip():
             raise InputError("the question is empty; ask something like 福建对盲人医疗按摩诊所有哪些扶持?")
         if len(question) > MAX_QUESTION_CHARS:
@@ -130,10 +145,6 @@ class Assistant:
             )
         if not 1 <= k <= MAX_K:
             raise InputError(f"k is {k}; it must be between 1 and {MAX_K}; pass a k in that range")
-        if region is not None and region not in self.covered_regions:
-            raise InputError(
-                f"unknown region {region!r}; the corpus covers {', '.join(self.covered_regions)}; pass one of those"
-            )
         if len(history) > MAX_HISTORY or any(len(h) > MAX_QUESTION_CHARS for h in history):
             raise InputError(
                 f"history holds {len(history)} questions; the limit is {MAX_HISTORY} of at most "

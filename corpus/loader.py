@@ -52,9 +52,15 @@ def load_documents(corpus_dir: Path) -> list[Document]:
                 metadata={k: str(v) for k, v in meta.items()},
             )
         )
+    # Documents list in their "order" (the source article's sequence), then by file name.
+    documents.sort(key=lambda d: (_order(d.metadata.get("order")), d.id))
     if not documents:
         raise CorpusError(f"corpus {corpus_dir} has no documents; add .txt files under {corpus_dir / DOCUMENTS_DIR}")
     return documents
+
+
+def _order(value: str | None) -> int:
+    return int(value) if value is not None and value.lstrip("-").isdigit() else 1_000_000
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:

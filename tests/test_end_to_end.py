@@ -24,7 +24,11 @@ def test_blind_massage_clinic_question_ranks_fujian_5_3_first(real_assistant, qu
     answer = real_assistant.ask(question)
     top = answer.passages[0]
     assert top.clause.id == "fujian-5-3"
-    assert (top.clause.region, top.clause.section, top.clause.number) == ("福建", "五、實施殘疾人重點專項幫扶行動", "(三)")
+    assert (top.clause.region, top.clause.section, top.clause.number) == (
+        "福建",
+        "五、實施殘疾人重點專項幫扶行動",
+        "(三)",
+    )
     assert top.clause.document_title == "福建省促進殘疾人就業三年行動方案(2025—2027年)"
     assert "盲人醫療按摩診所,給予資金扶持" in answer.sentences[0].text
     assert answer.sentences[0].text in top.clause.text
@@ -62,7 +66,9 @@ def test_region_restriction_and_each_region_interleaving(real_assistant):
     assert {"jilin-2-3-7", "fujian-5-3"} <= {p.clause.id for p in each.passages}
 
 
-@pytest.mark.parametrize("question", ["北京有哪些残疾人就业补贴?", "广东省对盲人按摩有扶持吗", "What does Zhejiang offer?"])
+@pytest.mark.parametrize(
+    "question", ["北京有哪些残疾人就业补贴?", "广东省对盲人按摩有扶持吗", "What does Zhejiang offer?"]
+)
 def test_uncovered_regions_come_back_out_of_scope(real_assistant, question):
     answer = real_assistant.ask(question)
     assert answer.in_scope is False

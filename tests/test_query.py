@@ -30,7 +30,8 @@ def test_named_regions_restrict_the_answer(question, regions):
 
 
 @pytest.mark.parametrize(
-    "question", ["各地对盲人按摩有什么扶持?", "三地分别怎么支持残疾人创业", "How does each region support blind people?"]
+    "question",
+    ["各地对盲人按摩有什么扶持?", "三地分别怎么支持残疾人创业", "How does each region support blind people?"],
 )
 def test_every_region_side_by_side(question):
     query = understand(question, COVERED)

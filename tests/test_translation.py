@@ -13,14 +13,21 @@ def table():
 
 
 def test_english_terms_are_stemmed_content_words():
-    assert english_terms("What support does a blind massage clinic receive?") == ["support", "blind", "massag", "clinic"]
+    assert english_terms("What support does a blind massage clinic receive?") == [
+        "support",
+        "blind",
+        "massag",
+        "clinic",
+    ]
     assert english_terms("blind people") == ["blind", "person"]
 
 
 def test_words_map_to_corpus_tokens_only(table):
     weights = translate(english_terms("blind massage clinic loan subsidy"), table)
     assert {"按摩", "诊所", "贷款", "补贴", "盲人"} <= set(weights)
-    assert all(token in {"盲人", "按摩", "诊所", "国有企业", "国有", "企业", "贷款", "补贴", "福建"} for token in weights)
+    assert all(
+        token in {"盲人", "按摩", "诊所", "国有企业", "国有", "企业", "贷款", "补贴", "福建"} for token in weights
+    )
 
 
 def test_a_known_phrase_wins_over_its_words(table):

@@ -42,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", nargs="*", default=[], metavar="Q", help="earlier questions of the chat")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
+    serve = commands.add_parser("serve", parents=[common], help="the Gradio chat")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+
     evaluate = commands.add_parser("eval", parents=[common], help="retrieval metrics on a question file")
     evaluate.add_argument("--questions", default=None, help="question file (JSON Lines)")
     evaluate.add_argument("--json", action="store_true")
@@ -58,7 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = resolve_settings(
             corpus_dir=args.corpus, index_dir=args.index_dir, embedder=getattr(args, "embedder", None)
         )
-        handler = {"index": _index, "clauses": _clauses, "ask": _ask, "eval": _eval, "bench": _bench}[args.command]
+        handler = {"index": _index, "clauses": _clauses, "ask": _ask, "serve": _serve, "eval": _eval, "bench": _bench}[
+            args.command
+        ]
         return handler(args, settings)
     except PolicyqaError as error:
         print(f"policyqa: {error}", file=sys.stderr)
@@ -104,6 +110,26 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.render_text import render_answer
 
     print(render_answer(answer))
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from assistant.api import Assistant
+
+    if not 1 <= args.port <= 65535:
+        raise InputError(f"port {args.port} is outside 1-65535; pass --port with a free port such as 7860")
+    # Gradio reads these when imported: no analytics, no hub calls, uploads and caches inside the project.
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.cache_dir / "gradio"))
+    assistant = Assistant.load(settings=settings)
+    from ui.app import serve
+
+    print(f"policyqa: serving on http://{args.host}:{args.port}", file=sys.stderr)
+    serve(assistant, args.host, args.port)
     return 0
 
 

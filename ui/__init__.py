@@ -1,0 +1,1 @@
+"""The Gradio chat. It calls the Assistant API only; gradio is imported here and nowhere below."""

@@ -17,13 +17,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-index: $(STAMP)
-	@test -f .policyqa/index/manifest.json || $(BIN)/policyqa index
+INDEX := .policyqa/index/manifest.json
+# The index is rebuilt when the corpus or the code that builds it changes.
+INDEX_INPUTS := $(wildcard corpus/documents/* corpus/*.py corpus/data/*.json index/*.py index/stores/*.py)
 
-serve: $(STAMP) index
+$(INDEX): $(STAMP) $(INDEX_INPUTS)
+	$(BIN)/policyqa index
+
+index: $(INDEX)
+
+serve: $(STAMP) $(INDEX)
 	$(BIN)/policyqa serve
 
-test: $(STAMP) index
+test: $(STAMP) $(INDEX)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -85,7 +85,7 @@ class Assistant:
         """Answer one question with the ``k`` best clauses and a quoted, cited sentence."""
         history = list(history or [])
         region = self._canonical_region(region)
-        self._check_input(question, k, history)
+        check_question(question, k, history)
         query = understand(question.strip(), self.covered_regions, history, region)
         retriever = self.retrievers[configuration or self.configuration]
         hits = self._search(retriever, query, k)
@@ -136,23 +136,23 @@ class Assistant:
             f"unknown region {region!r}; the corpus covers {', '.join(self.covered_regions)}; pass one of those"
         )
 
-    def _check_input(self, question: str, k: int, history: Sequence[str]) -> None:
-        if not isinstance(question, str) or not question.strip():
-            raise InputError("the question is empty; ask something like 福建对盲人医疗按摩诊所有哪些扶持?")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise InputError(
-                f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}; shorten it"
-            )
-        if not 1 <= k <= MAX_K:
-            raise InputError(f"k is {k}; it must be between 1 and {MAX_K}; pass a k in that range")
-        if len(history) > MAX_HISTORY or any(len(h) > MAX_QUESTION_CHARS for h in history):
-            raise InputError(
-                f"history holds {len(history)} questions; the limit is {MAX_HISTORY} of at most "
-                f"{MAX_QUESTION_CHARS} characters each; drop the oldest"
-            )
-
 
 def _restricted(query: Query, region: str) -> Query:
     from dataclasses import replace
 
     return replace(query, regions=(region,), each_region=False)
+
+
+def check_question(question: str, k: int = 5, history: Sequence[str] = ()) -> None:
+    """Raise InputError for an empty or over-long question, a k out of range or too much history."""
+    if not isinstance(question, str) or not question.strip():
+        raise InputError("the question is empty; ask something like 福建对盲人医疗按摩诊所有哪些扶持?")
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}; shorten it")
+    if not 1 <= k <= MAX_K:
+        raise InputError(f"k is {k}; it must be between 1 and {MAX_K}; pass a k in that range")
+    if len(history) > MAX_HISTORY or any(len(h) > MAX_QUESTION_CHARS for h in history):
+        raise InputError(
+            f"history holds {len(history)} questions; the limit is {MAX_HISTORY} of at most "
+            f"{MAX_QUESTION_CHARS} characters each; drop the oldest"
+        )

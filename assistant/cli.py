@@ -17,7 +17,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line on stderr and exit 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"policyqa: {message}; see `policyqa {self.prog.split()[-1]} --help`\n")
+        self.exit(EXIT_USAGE, f"policyqa: {message}; see `{self.prog} --help`\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,8 +101,9 @@ def _clauses(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from assistant.api import Assistant
+    from assistant.api import Assistant, check_question
 
+    check_question(args.question, args.k, args.history)  # before loading: a typo should not wait for an index build
     answer = Assistant.load(settings=settings).ask(args.question, k=args.k, region=args.region, history=args.history)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))

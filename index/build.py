@@ -6,9 +6,9 @@ import contextlib
 import ctypes
 import json
 import os
+import secrets
 import shutil
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -63,7 +63,9 @@ def build_index(
     clause_by_id = {clause.id: clause for clause in clauses}
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.building-", dir=index_dir.parent))
+    # Not mkdtemp: its 0700 would become the index's mode. mkdir honours the umask like any directory.
+    staging = index_dir.parent / f".{index_dir.name}.building-{secrets.token_hex(8)}"
+    staging.mkdir()
     try:
         vectors = _embed_parts(embedder, parts, clause_by_id, progress)
         store = FaissStore.create(embedder.dimension)

@@ -12,6 +12,21 @@ from corpus.errors import IndexProblem
 FORMAT_VERSION = 1
 MANIFEST_FILE = "manifest.json"
 REBUILD_HINT = "run `policyqa index` to rebuild it"
+FIELD_TYPES: dict[str, type] = {
+    "format_version": int,
+    "embedder": str,
+    "store": str,
+    "dimension": int,
+    "corpus_path": str,
+    "corpus_hash": str,
+    "corpus_files": dict,
+    "clause_count": int,
+    "part_count": int,
+    "part_max_chars": int,
+    "library_versions": dict,
+    "built_at": str,
+    "files": dict,
+}
 
 
 @dataclass(frozen=True)
@@ -44,12 +59,30 @@ class Manifest:
             manifest = cls(**raw)
         except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
             raise IndexProblem(f"{path} is unreadable ({type(error).__name__}); {REBUILD_HINT}") from None
+        wrong = manifest._wrongly_typed_field()
+        if wrong:
+            raise IndexProblem(f"{path} is unreadable (field {wrong} has the wrong type); {REBUILD_HINT}")
         if manifest.format_version != FORMAT_VERSION:
             raise IndexProblem(
                 f"{path} has format version {manifest.format_version}, this policyqa reads {FORMAT_VERSION}; "
                 f"{REBUILD_HINT}"
             )
         return manifest
+
+    def _wrongly_typed_field(self) -> str | None:
+        """The first field whose JSON value has the wrong shape (valid JSON is not yet a valid manifest)."""
+        for name, expected in FIELD_TYPES.items():
+            value = getattr(self, name)
+            if not isinstance(value, expected) or isinstance(value, bool):
+                return name
+        if not all(isinstance(v, str) for v in self.corpus_files.values()):
+            return "corpus_files"
+        for entry in self.files.values():
+            if not (
+                isinstance(entry, dict) and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)
+            ):
+                return "files"
+        return None
 
     def verify_files(self, folder: Path) -> None:
         """Every artifact is present with the size and SHA-256 recorded at build time."""

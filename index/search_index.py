@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from corpus.errors import IndexProblem
 from corpus.loader import corpus_fingerprint
 from corpus.model import Clause, ClausePart
 from index.bm25 import BM25Index
 from index.build import BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
-from index.manifest import REBUILD_HINT, Manifest, describe_corpus_change, fingerprint_hash
-from index.stores.faiss_store import FaissStore
+from index.manifest import MANIFEST_FILE, REBUILD_HINT, Manifest, describe_corpus_change, fingerprint_hash
+from index.stores.faiss_store import FAISS_FILE, FaissStore
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,18 +45,28 @@ def open_index(index_dir: Path, embedder_id: str, corpus_dir: Path | None = None
     manifest.verify_files(index_dir)
     if manifest.embedder != embedder_id:
         raise IndexProblem(
-            f"index {index_dir} was built with embedder {manifest.embedder}, queries use {embedder_id}; "
-            f"{REBUILD_HINT} with this embedder"
+            f"index {index_dir} was built with embedder {manifest.embedder} (see {index_dir / MANIFEST_FILE}), "
+            f"queries use {embedder_id}; {REBUILD_HINT} with this embedder"
         )
     _check_corpus(manifest, Path(corpus_dir) if corpus_dir else Path(manifest.corpus_path), index_dir)
     clauses, parts = _read_clauses(index_dir / CLAUSES_FILE)
     if len(clauses) != manifest.clause_count or len(parts) != manifest.part_count:
         raise IndexProblem(f"{index_dir / CLAUSES_FILE} disagrees with the manifest's counts; {REBUILD_HINT}")
-    dense = FaissStore.open(index_dir)
+    dense = _load(index_dir / FAISS_FILE, lambda: FaissStore.open(index_dir))
     if dense.count() != len(parts) or dense.dimension != manifest.dimension:
-        raise IndexProblem(f"{index_dir / 'dense.faiss'} disagrees with the manifest; {REBUILD_HINT}")
-    translations = json.loads((index_dir / TRANSLATION_FILE).read_text(encoding="utf-8"))
-    return SearchIndex(index_dir, manifest, clauses, parts, BM25Index.load(index_dir / BM25_DIR), dense, translations)
+        raise IndexProblem(f"{index_dir / FAISS_FILE} disagrees with the manifest; {REBUILD_HINT}")
+    translation_path = index_dir / TRANSLATION_FILE
+    translations = _load(translation_path, lambda: json.loads(translation_path.read_text(encoding="utf-8")))
+    bm25 = _load(index_dir / BM25_DIR, lambda: BM25Index.load(index_dir / BM25_DIR))
+    return SearchIndex(index_dir, manifest, clauses, parts, bm25, dense, translations)
+
+
+def _load(path: Path, read: Callable[[], T]) -> T:
+    """Read one artifact; a file the checksums did not cover may still be damaged, and that is exit 3 too."""
+    try:
+        return read()
+    except (OSError, RuntimeError, ValueError, KeyError, TypeError, EOFError) as error:
+        raise IndexProblem(f"index file {path} is unreadable ({type(error).__name__}); {REBUILD_HINT}") from None
 
 
 def _check_corpus(manifest: Manifest, corpus_dir: Path, index_dir: Path) -> None:

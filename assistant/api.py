@@ -8,7 +8,16 @@ from pathlib import Path
 
 from assistant.answer import Answer, AnswerSentence, Passage, best_sentence
 from assistant.query import Query, understand
-from assistant.retrieve import BM25Retriever, DenseRetriever, HybridRetriever, Retriever, interleave
+from assistant.retrieve import (
+    BIGRAM_WEIGHT,
+    BM25_WEIGHT,
+    DENSE_WEIGHT,
+    BM25Retriever,
+    DenseRetriever,
+    HybridRetriever,
+    Retriever,
+    interleave,
+)
 from assistant.settings import Settings, resolve_settings
 from corpus.errors import InputError
 from corpus.regions import region_table
@@ -43,7 +52,10 @@ class Assistant:
         self.retrievers: dict[str, Retriever] = {
             "bm25": self.bm25,
             "dense": self.dense,
-            "hybrid": HybridRetriever(self.bm25, self.dense),
+            "hybrid": HybridRetriever(
+                [self.bm25, self.dense, BM25Retriever(index, tokenizer, bigrams=True)],
+                [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
+            ),
         }
         if configuration not in self.retrievers:
             raise InputError(f"unknown configuration {configuration!r}; choose one of {', '.join(self.retrievers)}")

@@ -19,9 +19,10 @@ from index.translation import english_terms, translate
 RRF_K = 60
 # How deep each retriever's ranking goes into the fusion.
 FUSION_DEPTH = 50
-# Weights of the two rankings in the fusion, chosen on the development questions (see README).
+# Weights of the rankings in the fusion, chosen on the development questions (see README).
 BM25_WEIGHT = 2.0
 DENSE_WEIGHT = 1.0
+BIGRAM_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,21 +56,36 @@ def top_hits(scores: np.ndarray, k: int, rows: Sequence[int] | None) -> list[Hit
 
 
 class BM25Retriever:
-    """BM25 over jieba tokens of the Simplified key; English questions go through the CC-CEDICT word table."""
+    """BM25 over jieba words (or character pairs) of the Simplified key.
 
-    def __init__(self, index: SearchIndex, tokenizer: SearchTokenizer) -> None:
+    English questions go through the CC-CEDICT word table first; each Chinese word found keeps the weight
+    of its dictionary match.
+    """
+
+    def __init__(self, index: SearchIndex, tokenizer: SearchTokenizer, bigrams: bool = False) -> None:
         self.index = index
         self.tokenizer = tokenizer
+        self.bigrams = bigrams
+        self.bm25 = index.bm25_bigrams if bigrams else index.bm25
 
     def weighted_tokens(self, query: Query) -> dict[str, float]:
         if query.language == "en":
-            return translate(english_terms(query.topic), self.index.translations)
-        return dict.fromkeys(self.tokenizer.tokens(f"{query.topic} {query.expansion}"), 1.0)
+            words = translate(english_terms(query.topic), self.index.translations)
+            if not self.bigrams:
+                return words
+            weights: dict[str, float] = {}
+            for word, weight in words.items():
+                for gram in self.tokenizer.bigrams(word):
+                    weights[gram] = max(weights.get(gram, 0.0), weight)
+            return weights
+        text = f"{query.topic} {query.expansion}"
+        tokens = self.tokenizer.bigrams(text) if self.bigrams else self.tokenizer.tokens(text)
+        return dict.fromkeys(tokens, 1.0)
 
     def scores(self, query: Query) -> np.ndarray:
         total = np.zeros(len(self.index.clauses), dtype=np.float32)
         for token, weight in self.weighted_tokens(query).items():
-            total += weight * self.index.bm25.scores([token])
+            total += weight * self.bm25.scores([token])
         return total
 
     def search(self, query: Query, k: int) -> list[Hit]:
@@ -131,24 +147,24 @@ def reciprocal_rank_fusion(
 
 
 class HybridRetriever:
-    """BM25 and dense rankings fused by reciprocal rank."""
+    """Several rankings (BM25 words, dense, BM25 character pairs) fused by weighted reciprocal rank."""
 
     def __init__(
         self,
-        bm25: Retriever,
-        dense: Retriever,
+        retrievers: Sequence[Retriever],
+        weights: Sequence[float],
         depth: int = FUSION_DEPTH,
         rrf_k: int = RRF_K,
-        weights: tuple[float, float] = (BM25_WEIGHT, DENSE_WEIGHT),
     ) -> None:
-        self.bm25 = bm25
-        self.dense = dense
+        if len(retrievers) != len(weights):
+            raise ValueError("one weight per retriever")
+        self.retrievers = list(retrievers)
+        self.weights = list(weights)
         self.depth = depth
         self.rrf_k = rrf_k
-        self.weights = weights
 
     def search(self, query: Query, k: int) -> list[Hit]:
-        rankings = [self.bm25.search(query, self.depth), self.dense.search(query, self.depth)]
+        rankings = [retriever.search(query, self.depth) for retriever in self.retrievers]
         return reciprocal_rank_fusion(rankings, self.rrf_k, self.weights)[:k]
 
 

@@ -30,6 +30,7 @@ from index.translation import build_translation_table
 
 CLAUSES_FILE = "clauses.jsonl"
 BM25_DIR = "bm25"
+BM25_BIGRAMS_DIR = "bm25_bigrams"
 TRANSLATION_FILE = "translation.json"
 # multilingual-e5-small reads 512 tokens but ranks best on short passages; 200 Chinese characters is
 # about 140 tokens with the context header.
@@ -75,6 +76,7 @@ def build_index(
         tokenizer = SearchTokenizer(cache_dir)
         bm25 = BM25Index.build([tokenizer.tokens(bm25_key(clause)) for clause in clauses])
         bm25.save(staging / BM25_DIR)
+        BM25Index.build([tokenizer.bigrams(bm25_key(clause)) for clause in clauses]).save(staging / BM25_BIGRAMS_DIR)
         _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary))
         _write_clauses(staging / CLAUSES_FILE, clauses, parts_by_clause)
 

@@ -12,7 +12,7 @@ from corpus.errors import IndexProblem
 from corpus.loader import corpus_fingerprint
 from corpus.model import Clause, ClausePart
 from index.bm25 import BM25Index
-from index.build import BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
+from index.build import BM25_BIGRAMS_DIR, BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
 from index.manifest import MANIFEST_FILE, REBUILD_HINT, Manifest, describe_corpus_change, fingerprint_hash
 from index.stores.faiss_store import FAISS_FILE, FaissStore
 
@@ -21,13 +21,14 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class SearchIndex:
-    """Everything retrieval needs: clauses (BM25 rows), their parts (dense rows) and both indexes."""
+    """Everything retrieval needs: clauses (BM25 rows), their parts (dense rows) and the indexes."""
 
     directory: Path
     manifest: Manifest
     clauses: list[Clause]
     parts: list[ClausePart]
-    bm25: BM25Index
+    bm25: BM25Index  # over jieba words
+    bm25_bigrams: BM25Index  # over character pairs
     dense: FaissStore
     translations: dict[str, list[list[object]]]
 
@@ -58,7 +59,8 @@ def open_index(index_dir: Path, embedder_id: str, corpus_dir: Path | None = None
     translation_path = index_dir / TRANSLATION_FILE
     translations = _load(translation_path, lambda: json.loads(translation_path.read_text(encoding="utf-8")))
     bm25 = _load(index_dir / BM25_DIR, lambda: BM25Index.load(index_dir / BM25_DIR))
-    return SearchIndex(index_dir, manifest, clauses, parts, bm25, dense, translations)
+    bigrams = _load(index_dir / BM25_BIGRAMS_DIR, lambda: BM25Index.load(index_dir / BM25_BIGRAMS_DIR))
+    return SearchIndex(index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations)
 
 
 def _load(path: Path, read: Callable[[], T]) -> T:

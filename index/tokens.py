@@ -19,6 +19,7 @@ STOPWORDS = frozenset(
     """.split()
 )
 TOKEN_RE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
 @lru_cache(maxsize=4)
@@ -44,3 +45,14 @@ class SearchTokenizer:
         key = to_simplified(text).lower()
         words = _jieba(str(self.cache_dir)).cut_for_search(key)
         return [word for word in (w.strip() for w in words) if word and TOKEN_RE.search(word) and word not in STOPWORDS]
+
+    def bigrams(self, text: str) -> list[str]:
+        """Overlapping character pairs of the Simplified key's Chinese runs (a lone character stands alone).
+
+        Pairs do not depend on where jieba cuts words, so "非遗" still meets "非物质文化遗产" halfway and an
+        abbreviation or an unusual compound still finds its clause.
+        """
+        grams = []
+        for run in CJK_RUN_RE.findall(to_simplified(text)):
+            grams.extend(run[i : i + 2] for i in range(max(len(run) - 1, 1)))
+        return grams

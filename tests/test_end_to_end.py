@@ -88,5 +88,5 @@ def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assista
     report = evaluate(real_assistant, questions, ["hybrid"], "dev.jsonl")
     hybrid = report["configs"]["hybrid"]
     assert hybrid["recall@5"] >= 0.95
-    assert hybrid["mrr@10"] >= 0.93
+    assert hybrid["mrr@10"] >= 0.88
     assert hybrid["out_of_scope"]["false_flags"] == 0

@@ -83,3 +83,21 @@ def test_answer_quotes_a_verbatim_sentence_of_the_cited_passage(small_assistant)
     sentence = answer.sentences[0]
     assert sentence.citations == (1,)
     assert sentence.text in answer.passages[0].clause.text
+
+
+def test_character_pairs_ignore_word_boundaries(tmp_path):
+    tokenizer = SearchTokenizer(tmp_path / "cache")
+    assert tokenizer.bigrams("非遺傳承 盲") == ["非遗", "遗传", "传承", "盲"]
+    assert tokenizer.bigrams("blind") == []
+
+
+@pytest.mark.parametrize("question", ["福建盲人按摩诊所扶持", "Fujian blind massage clinic"])
+def test_bigram_retriever_finds_the_clause_in_both_languages(small_assistant, question):
+    from assistant.query import understand
+    from assistant.retrieve import BM25Retriever
+
+    retriever = BM25Retriever(small_assistant.index, small_assistant.tokenizer, bigrams=True)
+    query = understand(question, small_assistant.covered_regions)
+    assert retriever.search(query, 3)[0].row == next(
+        row for row, clause in enumerate(small_assistant.index.clauses) if clause.id == "gamma-1-1"
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HashingEmbedder
+from conftest import SMALL_DOCUMENTS, HashingEmbedder, write_document
 
 from assistant.api import Assistant
 from assistant.retrieve import RRF_K, Hit, interleave, reciprocal_rank_fusion, top_hits
@@ -36,13 +36,17 @@ def test_top_hits_keeps_positive_scores_in_allowed_rows():
     assert [h.row for h in top_hits(scores, 10, [0, 3, 4])] == [3, 4]
 
 
-@pytest.fixture
-def small_assistant(small_corpus, tmp_path):
+@pytest.fixture(scope="module")
+def small_assistant(tmp_path_factory):
+    """Built once for the module: the tests only read it."""
+    root = tmp_path_factory.mktemp("small")
+    corpus_dir = root / "corpus"
+    for doc_id, (region, title, text) in SMALL_DOCUMENTS.items():
+        write_document(corpus_dir, doc_id, region, title, text)
     embedder = HashingEmbedder()
-    index_dir = tmp_path / "index"
-    build_index(small_corpus, index_dir, embedder, tmp_path / "cache", progress=False)
-    index = open_index(index_dir, embedder.id, small_corpus)
-    return Assistant(index, embedder, SearchTokenizer(tmp_path / "cache"))
+    build_index(corpus_dir, root / "index", embedder, root / "cache", progress=False)
+    index = open_index(root / "index", embedder.id, corpus_dir)
+    return Assistant(index, embedder, SearchTokenizer(root / "cache"))
 
 
 @pytest.mark.parametrize("configuration", ["bm25", "dense", "hybrid"])

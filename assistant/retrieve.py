@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -23,6 +24,7 @@ FUSION_DEPTH = 50
 BM25_WEIGHT = 2.0
 DENSE_WEIGHT = 1.0
 BIGRAM_WEIGHT = 1.0
+RECENT_QUERY_VECTORS = 64
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,20 @@ class DenseRetriever:
         self.part_rows_by_clause: list[list[int]] = [[] for _ in index.clauses]
         for part_row, part in enumerate(index.parts):
             self.part_rows_by_clause[self.row_of_clause[part.clause_id]].append(part_row)
+        # A question asked of every region is searched once per region: embed it once.
+        self._recent_vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
 
     def query_vector(self, query: Query) -> np.ndarray:
+        cache_key = (query.language, query.key, query.expansion)
+        vector = self._recent_vectors.get(cache_key)
+        if vector is None:
+            vector = self._embed_query(query)
+            self._recent_vectors[cache_key] = vector
+            if len(self._recent_vectors) > RECENT_QUERY_VECTORS:
+                self._recent_vectors.popitem(last=False)
+        return vector
+
+    def _embed_query(self, query: Query) -> np.ndarray:
         """The question with its glossary terms; an English one is also embedded through its Chinese words.
 
         multilingual-e5-small matches English to Chinese only loosely; averaging with the embedding of the

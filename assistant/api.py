@@ -12,6 +12,7 @@ from assistant.retrieve import (
     BIGRAM_WEIGHT,
     BM25_WEIGHT,
     DENSE_WEIGHT,
+    ENGLISH_DENSE_WEIGHT,
     BM25Retriever,
     DenseRetriever,
     HybridRetriever,
@@ -54,7 +55,11 @@ class Assistant:
             "dense": self.dense,
             "hybrid": HybridRetriever(
                 [self.bm25, self.dense, BM25Retriever(index, tokenizer, bigrams=True)],
-                [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
+                {
+                    "zh-Hans": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
+                    "zh-Hant": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
+                    "en": [BM25_WEIGHT, ENGLISH_DENSE_WEIGHT, BIGRAM_WEIGHT],
+                },
             ),
         }
         if configuration not in self.retrievers:

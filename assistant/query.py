@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.glossary import expand
+from assistant.glossary import expand, expand_english
 from corpus.regions import RegionMention, region_table
 from corpus.script import detect_script, to_simplified
 
@@ -74,13 +74,15 @@ def understand(
         regions = ()
     each_region = len(regions) > 1
     key = to_simplified(rewritten)
+    language = detect_script(rewritten)
+    topic = _without_mentions(key, mentions)
     return Query(
         question=question,
         rewritten=rewritten,
-        language=detect_script(rewritten),
+        language=language,
         key=key,
-        topic=_without_mentions(key, mentions),
-        expansion=expand(key),
+        topic=topic,
+        expansion=expand_english(topic) if language == "en" else expand(key),
         regions=regions,
         each_region=each_region,
         uncovered_regions=uncovered,

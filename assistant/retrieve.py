@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -24,6 +24,8 @@ FUSION_DEPTH = 50
 BM25_WEIGHT = 2.0
 DENSE_WEIGHT = 1.0
 BIGRAM_WEIGHT = 1.0
+# An English question's dense ranking rests on a word-by-word translation: it counts half.
+ENGLISH_DENSE_WEIGHT = 0.5
 RECENT_QUERY_VECTORS = 64
 
 
@@ -57,6 +59,14 @@ def top_hits(scores: np.ndarray, k: int, rows: Sequence[int] | None) -> list[Hit
     return [Hit(int(candidates[i]), float(scores[candidates[i]])) for i in order]
 
 
+def chinese_words(query: Query, index: SearchIndex, tokenizer: SearchTokenizer) -> dict[str, float]:
+    """The Chinese search words of an English question: dictionary translations plus the glossary's terms."""
+    words = translate(english_terms(query.topic), index.translations)
+    for word in tokenizer.tokens(query.expansion):
+        words[word] = 1.0
+    return words
+
+
 class BM25Retriever:
     """BM25 over jieba words (or character pairs) of the Simplified key.
 
@@ -72,7 +82,7 @@ class BM25Retriever:
 
     def weighted_tokens(self, query: Query) -> dict[str, float]:
         if query.language == "en":
-            words = translate(english_terms(query.topic), self.index.translations)
+            words = chinese_words(query, self.index, self.tokenizer)
             if not self.bigrams:
                 return words
             weights: dict[str, float] = {}
@@ -118,20 +128,15 @@ class DenseRetriever:
         return vector
 
     def _embed_query(self, query: Query) -> np.ndarray:
-        """The question with its glossary terms; an English one is also embedded through its Chinese words.
+        """The question with its glossary terms; an English one through its Chinese dictionary words.
 
-        multilingual-e5-small matches English to Chinese only loosely; averaging with the embedding of the
-        dictionary translation pulls the vector towards the corpus' own wording.
+        multilingual-e5-small matches English questions to Chinese clauses only loosely: on the development
+        questions the embedding of the word-by-word translation ranks far better (MRR 0.76 against 0.38).
         """
-        text = f"{query.key} {query.expansion}".strip()
         if query.language != "en":
-            return self.embedder.encode_queries([text])[0]
-        chinese = " ".join(translate(english_terms(query.topic), self.index.translations))
-        if not chinese:
-            return self.embedder.encode_queries([text])[0]
-        vectors = self.embedder.encode_queries([text, chinese])
-        mean = vectors.sum(axis=0)
-        return mean / np.linalg.norm(mean)
+            return self.embedder.encode_queries([f"{query.key} {query.expansion}".strip()])[0]
+        chinese = " ".join(translate(english_terms(query.topic), self.index.translations)) + f" {query.expansion}"
+        return self.embedder.encode_queries([chinese.strip() or query.key])[0]
 
     def search(self, query: Query, k: int) -> list[Hit]:
         vector = self.query_vector(query)
@@ -161,25 +166,28 @@ def reciprocal_rank_fusion(
 
 
 class HybridRetriever:
-    """Several rankings (BM25 words, dense, BM25 character pairs) fused by weighted reciprocal rank."""
+    """Several rankings (BM25 words, dense, BM25 character pairs) fused by weighted reciprocal rank.
+
+    ``weights`` hold one weight per retriever for each question language (``zh-Hans``, ``zh-Hant``, ``en``).
+    """
 
     def __init__(
         self,
         retrievers: Sequence[Retriever],
-        weights: Sequence[float],
+        weights: Mapping[str, Sequence[float]],
         depth: int = FUSION_DEPTH,
         rrf_k: int = RRF_K,
     ) -> None:
-        if len(retrievers) != len(weights):
-            raise ValueError("one weight per retriever")
+        if any(len(by_language) != len(retrievers) for by_language in weights.values()):
+            raise ValueError("one weight per retriever for each language")
         self.retrievers = list(retrievers)
-        self.weights = list(weights)
+        self.weights = dict(weights)
         self.depth = depth
         self.rrf_k = rrf_k
 
     def search(self, query: Query, k: int) -> list[Hit]:
         rankings = [retriever.search(query, self.depth) for retriever in self.retrievers]
-        return reciprocal_rank_fusion(rankings, self.rrf_k, self.weights)[:k]
+        return reciprocal_rank_fusion(rankings, self.rrf_k, self.weights[query.language])[:k]
 
 
 def interleave(rankings: Sequence[Sequence[Hit]], k: int) -> list[Hit]:

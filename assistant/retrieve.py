@@ -26,7 +26,7 @@ DENSE_WEIGHT = 1.0
 BIGRAM_WEIGHT = 1.0
 # An English question's dense ranking rests on a word-by-word translation: it counts half.
 ENGLISH_DENSE_WEIGHT = 0.5
-RECENT_QUERY_VECTORS = 64
+RECENT_QUERY_VECTORS = 8
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,8 @@ class DenseRetriever:
         self.part_rows_by_clause: list[list[int]] = [[] for _ in index.clauses]
         for part_row, part in enumerate(index.parts):
             self.part_rows_by_clause[self.row_of_clause[part.clause_id]].append(part_row)
-        # A question asked of every region is searched once per region: embed it once.
+        # A question asked of every region is searched once per region: embed it once. Kept small so that
+        # only the last few questions are remembered (evaluation and benchmarks time real embeddings).
         self._recent_vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
 
     def query_vector(self, query: Query) -> np.ndarray:

@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: serve test index lint clean
+.PHONY: serve test index report clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -31,7 +31,13 @@ serve: $(STAMP) $(INDEX)
 
 test: $(STAMP) $(INDEX)
 	$(BIN)/ruff check .
+	# The accuracy floor: the shipped configuration on the held-out test questions (eval/floor.json).
+	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --floor eval/floor.json --report artifacts/eval
 	$(BIN)/python -m pytest
+
+# The README's evaluation table and chart: every configuration side by side on the held-out test questions.
+report: $(STAMP) $(INDEX)
+	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --report docs/eval
 
 clean:
 	rm -rf .policyqa $(VENV)

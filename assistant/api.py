@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.answer import Answer, AnswerSentence, Passage, best_sentence
@@ -30,8 +31,24 @@ from index.tokens import SearchTokenizer
 MAX_QUESTION_CHARS = 500
 MAX_K = 50
 MAX_HISTORY = 20
-CONFIGURATIONS = ("bm25", "dense", "hybrid")
 DEFAULT_CONFIGURATION = "hybrid"
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """A retrieval pipeline: which retriever, and whether the regions a question names restrict its answer."""
+
+    retriever: str
+    region_handling: bool
+
+
+# Side by side in evaluation, simplest first; "hybrid" is what `ask` and `serve` use.
+CONFIGURATIONS: dict[str, Configuration] = {
+    "bm25": Configuration("bm25", region_handling=False),
+    "dense": Configuration("dense", region_handling=False),
+    "hybrid-no-regions": Configuration("hybrid", region_handling=False),
+    "hybrid": Configuration("hybrid", region_handling=True),
+}
 NATIONAL_REGION = "全国"
 
 
@@ -62,8 +79,8 @@ class Assistant:
                 },
             ),
         }
-        if configuration not in self.retrievers:
-            raise InputError(f"unknown configuration {configuration!r}; choose one of {', '.join(self.retrievers)}")
+        if configuration not in CONFIGURATIONS:
+            raise InputError(f"unknown configuration {configuration!r}; choose one of {', '.join(CONFIGURATIONS)}")
         self.configuration = configuration
 
     @classmethod
@@ -103,9 +120,13 @@ class Assistant:
         history = list(history or [])
         region = self._canonical_region(region)
         check_question(question, k, history)
+        if configuration is not None and configuration not in CONFIGURATIONS:
+            raise InputError(f"unknown configuration {configuration!r}; choose one of {', '.join(CONFIGURATIONS)}")
+        setup = CONFIGURATIONS[configuration or self.configuration]
         query = understand(question.strip(), self.covered_regions, history, region)
-        retriever = self.retrievers[configuration or self.configuration]
-        hits = self._search(retriever, query, k)
+        if not setup.region_handling and region is None:
+            query = replace(query, regions=(), each_region=False, uncovered_regions=())
+        hits = self._search(self.retrievers[setup.retriever], query, k)
         passages = tuple(
             Passage(rank, self.index.clauses[hit.row], hit.score) for rank, hit in enumerate(hits, start=1)
         )
@@ -155,8 +176,6 @@ class Assistant:
 
 
 def _restricted(query: Query, region: str) -> Query:
-    from dataclasses import replace
-
     return replace(query, regions=(region,), each_region=False)
 
 

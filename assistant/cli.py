@@ -49,7 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("eval", parents=[common], help="retrieval metrics on a question file")
     evaluate.add_argument("--questions", default=None, help="question file (JSON Lines)")
     evaluate.add_argument("--json", action="store_true")
-    evaluate.add_argument("--report", default=None, metavar="DIR", help="write a Markdown report there")
+    evaluate.add_argument("--report", default=None, metavar="DIR", help="write a Markdown report and a chart there")
+    evaluate.add_argument(
+        "--floor", default=None, metavar="FILE", help="exit 1 when the default configuration scores below this floor"
+    )
 
     bench = commands.add_parser("bench", parents=[common], help="speed figures")
     bench.add_argument("--json", action="store_true")

@@ -29,6 +29,7 @@ class Question:
     gold: tuple[GoldSpan, ...]
     history: tuple[str, ...] = ()
     type: str = ""
+    line: int = 0  # in its file, for messages
 
     @property
     def answerable(self) -> bool:
@@ -57,7 +58,7 @@ def load_questions(path: Path) -> list[Question]:
             raw = json.loads(line)
         except json.JSONDecodeError as error:
             raise InputError(f"{where}: not valid JSON ({error.msg}); each line must be one JSON object") from None
-        question = _question(raw, where)
+        question = _question(raw, where, number)
         if question.id in seen:
             raise InputError(f"{where}: id {question.id!r} repeats an earlier line; ids must be unique")
         seen.add(question.id)
@@ -67,7 +68,7 @@ def load_questions(path: Path) -> list[Question]:
     return questions
 
 
-def _question(raw: object, where: str) -> Question:
+def _question(raw: object, where: str, line: int) -> Question:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: a line must be a JSON object with id, q, lang and gold")
     for key, kind in (("id", str), ("q", str), ("lang", str), ("gold", list)):
@@ -87,15 +88,15 @@ def _question(raw: object, where: str) -> Question:
     history = raw.get("history", [])
     if not (isinstance(history, list) and all(isinstance(h, str) for h in history)):
         raise InputError(f"{where}: history must be a list of strings")
-    return Question(raw["id"], raw["q"], raw["lang"], tuple(gold), tuple(history), str(raw.get("type", "")))
+    return Question(raw["id"], raw["q"], raw["lang"], tuple(gold), tuple(history), str(raw.get("type", "")), line)
 
 
-def locate_span(span: GoldSpan, documents: Sequence[Document]) -> list[SpanLocation]:
-    """Every occurrence of the span, script-insensitively, in the documents of its region."""
+def locate_span(span: GoldSpan, documents: Sequence[Document], any_region: bool = False) -> list[SpanLocation]:
+    """Every occurrence of the span, script-insensitively, in the documents of its region (or of all regions)."""
     needle = to_simplified(span.span)
     found = []
     for document in documents:
-        if document.region != span.region:
+        if document.region != span.region and not any_region:
             continue
         haystack = to_simplified(document.text)
         start = haystack.find(needle)
@@ -106,12 +107,20 @@ def locate_span(span: GoldSpan, documents: Sequence[Document]) -> list[SpanLocat
 
 
 def validate_questions(questions: Sequence[Question], documents: Sequence[Document], source: str) -> None:
-    """Every gold span occurs exactly once in its region's documents."""
+    """Every gold span occurs exactly once in the whole corpus, in a document of the region it names."""
+    regions = {document.region for document in documents}
     for question in questions:
+        where = f"{source}:{question.line} (question {question.id})"
         for span in question.gold:
-            count = len(locate_span(span, documents))
+            if span.region not in regions:
+                raise InputError(
+                    f"{where}: region {span.region!r} has no document; the corpus covers {', '.join(sorted(regions))}"
+                )
+            count = len(locate_span(span, documents, any_region=True))
             if count != 1:
                 raise InputError(
-                    f"{source}: question {question.id}: span {span.span!r} occurs {count} times in {span.region}'s "
-                    "documents; a span must occur exactly once (quote more of the sentence)"
+                    f"{where}: span {span.span!r} occurs {count} times in the corpus; a span must occur exactly "
+                    "once (quote more of the sentence, or fix a typo)"
                 )
+            if not locate_span(span, documents):
+                raise InputError(f"{where}: span {span.span!r} is not in a document of {span.region}; fix the region")

@@ -1,89 +1,91 @@
-"""Run a question file through the Assistant under each configuration and compute the metrics."""
+"""Run a question file through every system side by side and compute the metrics (`policyqa eval`)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from statistics import mean
 
-from corpus.errors import InputError
+from corpus.errors import InputError, PolicyqaError
 from corpus.loader import load_documents
-from eval.metrics import Range, ndcg_at, percentile, recall_at, reciprocal_rank
+from corpus.model import Document
+from eval.metrics import Range, ndcg_at, percentile, recall_at, reciprocal_rank, span_ranks
 from eval.questions import QUESTIONS_DIR, Question, load_questions, locate_span, validate_questions
+from eval.systems import AssistantSystem, LangChainBaseline, System
 
 DEFAULT_QUESTIONS = QUESTIONS_DIR / "dev.jsonl"
 RECALL_CUTOFFS = (1, 3, 5, 10)
 RETRIEVE_K = 10
+SUMMARY_KEYS = ("recall@1", "recall@5", "mrr@10")
 
 
-def evaluate(assistant, questions: Sequence[Question], configurations: Sequence[str], source: str) -> dict:
-    """The `eval --json` object: metrics of every configuration over the questions."""
-    documents = load_documents(Path(assistant.index.manifest.corpus_path))
+class FloorError(PolicyqaError):
+    """The shipped configuration scored below the recorded floor."""
+
+    exit_code = 1
+
+
+def evaluate(systems: Sequence[System], questions: Sequence[Question], documents: Sequence[Document], source: str):
+    """The `eval --json` object (``configs`` by system name) and the per-question rows behind it."""
     validate_questions(questions, documents, source)
-    gold_ranges = {
-        q.id: [Range(loc.document_id, loc.start, loc.end) for span in q.gold for loc in locate_span(span, documents)]
+    gold = {
+        q.id: [Range(loc.document_id, loc.start, loc.end) for s in q.gold for loc in locate_span(s, documents)]
         for q in questions
     }
-    report = {"questions": len(questions), "default": assistant.configuration, "configs": {}}
-    details = {}
-    for configuration in configurations:
-        metrics, rows = _evaluate_configuration(assistant, questions, gold_ranges, configuration)
-        report["configs"][configuration] = metrics
-        details[configuration] = rows
-    report["_details"] = details
-    return report
+    configs, details = {}, {}
+    for system in systems:
+        rows = [_score(system, question, gold[question.id]) for question in questions]
+        configs[system.name] = _summary(rows)
+        details[system.name] = rows
+    return {"questions": len(questions), "configs": configs}, details
 
 
-def _evaluate_configuration(assistant, questions, gold_ranges, configuration):
-    rows, latencies = [], []
-    for question in questions:
-        started = time.perf_counter()
-        answer = assistant.ask(question.q, k=RETRIEVE_K, history=list(question.history), configuration=configuration)
-        latencies.append((time.perf_counter() - started) * 1000)
-        retrieved = [Range(p.clause.document_id, p.clause.start, p.clause.end) for p in answer.passages]
-        row = {
-            "id": question.id,
-            "lang": question.lang,
-            "type": question.type,
-            "in_scope": answer.in_scope,
-            "answerable": question.answerable,
-            "top": [p.clause.id for p in answer.passages[:3]],
-        }
-        if question.answerable:
-            gold = gold_ranges[question.id]
-            row.update({f"recall@{k}": recall_at(retrieved, gold, k) for k in RECALL_CUTOFFS})
-            row["mrr@10"] = reciprocal_rank(retrieved, gold, 10)
-            row["ndcg@10"] = ndcg_at(retrieved, gold, 10)
-        rows.append(row)
+def _score(system: System, question: Question, gold: list[Range]) -> dict:
+    started = time.perf_counter()
+    retrieval = system.retrieve(question, RETRIEVE_K)
+    row = {
+        "id": question.id,
+        "q": question.q,
+        "lang": question.lang,
+        "type": question.type,
+        "answerable": question.answerable,
+        "in_scope": retrieval.in_scope,
+        "top": retrieval.ids[:3],
+        "ms": (time.perf_counter() - started) * 1000,
+    }
+    if question.answerable:
+        row.update({f"recall@{k}": recall_at(retrieval.ranges, gold, k) for k in RECALL_CUTOFFS})
+        row["mrr@10"] = reciprocal_rank(retrieval.ranges, gold, 10)
+        row["ndcg@10"] = ndcg_at(retrieval.ranges, gold, 10)
+        row["gold_ranks"] = span_ranks(retrieval.ranges, gold)
+    return row
+
+
+def _summary(rows: list[dict]) -> dict:
     answerable = [row for row in rows if row["answerable"]]
-    metrics = _averages(answerable)
-    metrics["by_lang"] = {
-        lang: {
-            key: value
-            for key, value in _averages([r for r in answerable if r["lang"] == lang]).items()
-            if key in ("recall@1", "recall@5", "mrr@10")
-        }
-        for lang in sorted({row["lang"] for row in answerable})
-    }
-    metrics["by_type"] = {
-        kind: {
-            key: value
-            for key, value in _averages([r for r in answerable if r["type"] == kind]).items()
-            if key in ("recall@1", "recall@5", "mrr@10")
-        }
-        for kind in sorted({row["type"] for row in answerable if row["type"]})
-    }
     unanswerable = [row for row in rows if not row["answerable"]]
+    metrics: dict = _averages(answerable)
+    metrics["by_lang"] = _grouped(answerable, "lang")
+    metrics["by_type"] = _grouped(answerable, "type")
     metrics["out_of_scope"] = {
         "flagged": sum(1 for row in unanswerable if not row["in_scope"]),
         "total": len(unanswerable),
         "false_flags": sum(1 for row in answerable if not row["in_scope"]),
     }
-    metrics["p50_ms"] = round(percentile(latencies, 0.5), 2)
-    return metrics, rows
+    metrics["p50_ms"] = round(percentile([row["ms"] for row in rows], 0.5), 2)
+    return metrics
+
+
+def _grouped(rows: list[dict], field: str) -> dict:
+    groups = sorted({row[field] for row in rows if row[field]})
+    return {
+        group: {k: v for k, v in _averages([r for r in rows if r[field] == group]).items() if k in SUMMARY_KEYS}
+        for group in groups
+    }
 
 
 def _averages(rows: list[dict]) -> dict[str, float]:
@@ -92,22 +94,45 @@ def _averages(rows: list[dict]) -> dict[str, float]:
 
 
 def run_cli(args: argparse.Namespace, settings) -> int:
-    from assistant.api import CONFIGURATIONS, Assistant
+    from assistant.api import CONFIGURATIONS, DEFAULT_CONFIGURATION, Assistant
 
     path = Path(args.questions) if args.questions else DEFAULT_QUESTIONS
     questions = load_questions(path)
     assistant = Assistant.load(settings=settings)
-    report = evaluate(assistant, questions, CONFIGURATIONS, str(path))
-    details = report.pop("_details")
+    documents = load_documents(Path(assistant.index.manifest.corpus_path))
+    systems: list[System] = [AssistantSystem(assistant, name) for name in CONFIGURATIONS]
+    systems.append(LangChainBaseline(documents, assistant.embedder))
+    report, details = evaluate(systems, questions, documents, str(path))
+    report = {"questions": report["questions"], "default": DEFAULT_CONFIGURATION, "configs": report["configs"]}
     if args.report:
+        import os
+
         from eval.report import write_report
 
-        write_report(Path(args.report), report, details, questions)
-    if args.json:
-        print(json.dumps(report, ensure_ascii=False, indent=1))
-    else:
-        print(format_table(report))
+        os.environ.setdefault("MPLCONFIGDIR", str(settings.cache_dir / "matplotlib"))
+
+        written = write_report(Path(args.report), report, details, str(path))
+        print(f"policyqa: report written to {written}", file=sys.stderr)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_table(report))
+    if args.floor:
+        check_floor(report, Path(args.floor))
     return 0
+
+
+def check_floor(report: dict, floor_path: Path) -> None:
+    """Raise FloorError when the default configuration scores below the floor recorded in ``floor_path``."""
+    try:
+        floor = json.loads(floor_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise InputError(
+            f'floor file {floor_path} is unreadable ({error}); it holds e.g. {{"recall@5": 0.9}}'
+        ) from None
+    metrics = report["configs"][report["default"]]
+    below = [
+        f"{key} {metrics[key]:.3f} < {value}" for key, value in floor.items() if key in metrics and metrics[key] < value
+    ]
+    if below:
+        raise FloorError(f"{report['default']} fell below the floor in {floor_path}: {'; '.join(below)}")
 
 
 def format_table(report: dict) -> str:
@@ -129,6 +154,3 @@ def format_table(report: dict) -> str:
         )
         lines.append(f"{name}: {per_lang}")
     return "\n".join(lines)
-
-
-__all__ = ["InputError", "evaluate", "format_table", "run_cli"]

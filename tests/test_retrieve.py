@@ -49,18 +49,33 @@ def small_assistant(tmp_path_factory):
     return Assistant(index, embedder, SearchTokenizer(root / "cache"))
 
 
-@pytest.mark.parametrize("configuration", ["bm25", "dense", "hybrid"])
-def test_a_named_region_restricts_every_retriever(small_assistant, configuration):
-    answer = small_assistant.ask("福建盲人按摩有什么扶持", k=5, configuration=configuration)
-    assert answer.regions == ("福建",)
-    assert answer.passages and {p.clause.region for p in answer.passages} == {"福建"}
+@pytest.mark.parametrize("retriever", ["bm25", "dense", "hybrid"])
+def test_every_retriever_stays_inside_the_query_regions(small_assistant, retriever):
+    from assistant.query import understand
+
+    query = understand("福建盲人按摩有什么扶持", small_assistant.covered_regions)
+    hits = small_assistant.retrievers[retriever].search(query, 5)
+    assert hits and {small_assistant.index.clauses[hit.row].region for hit in hits} == {"福建"}
 
 
-@pytest.mark.parametrize("configuration", ["bm25", "dense", "hybrid"])
-def test_each_region_question_interleaves_all_regions(small_assistant, configuration):
-    answer = small_assistant.ask("各地对盲人按摩有什么政策", k=3, configuration=configuration)
+def test_a_named_region_restricts_the_shipped_configuration_only(small_assistant):
+    shipped = small_assistant.ask("福建盲人按摩有什么扶持", k=5)
+    assert shipped.regions == ("福建",) and {p.clause.region for p in shipped.passages} == {"福建"}
+    plain = small_assistant.ask("福建盲人按摩有什么扶持", k=5, configuration="hybrid-no-regions")
+    assert plain.regions == () and len({p.clause.region for p in plain.passages}) > 1
+
+
+def test_each_region_question_interleaves_all_regions(small_assistant):
+    answer = small_assistant.ask("各地对盲人按摩有什么政策", k=3)
     assert answer.regions == ("上海", "吉林", "福建")
     assert [p.clause.region for p in answer.passages] == ["上海", "吉林", "福建"]
+
+
+def test_an_unknown_configuration_is_bad_input(small_assistant):
+    from corpus.errors import InputError
+
+    with pytest.raises(InputError, match="unknown configuration"):
+        small_assistant.ask("盲人按摩", configuration="bm26")
 
 
 def test_traditional_and_simplified_questions_return_the_same_ids(small_assistant):

@@ -79,8 +79,7 @@ class Assistant:
                 },
             ),
         }
-        if configuration not in CONFIGURATIONS:
-            raise InputError(f"unknown configuration {configuration!r}; choose one of {', '.join(CONFIGURATIONS)}")
+        _configuration(configuration)  # an unknown name is bad input
         self.configuration = configuration
 
     @classmethod
@@ -120,9 +119,7 @@ class Assistant:
         history = list(history or [])
         region = self._canonical_region(region)
         check_question(question, k, history)
-        if configuration is not None and configuration not in CONFIGURATIONS:
-            raise InputError(f"unknown configuration {configuration!r}; choose one of {', '.join(CONFIGURATIONS)}")
-        setup = CONFIGURATIONS[configuration or self.configuration]
+        setup = _configuration(configuration or self.configuration)
         query = understand(question.strip(), self.covered_regions, history, region)
         if not setup.region_handling and region is None:
             query = replace(query, regions=(), each_region=False, uncovered_regions=())
@@ -173,6 +170,12 @@ class Assistant:
         raise InputError(
             f"unknown region {region!r}; the corpus covers {', '.join(self.covered_regions)}; pass one of those"
         )
+
+
+def _configuration(name: str) -> Configuration:
+    if name not in CONFIGURATIONS:
+        raise InputError(f"unknown configuration {name!r}; choose one of {', '.join(CONFIGURATIONS)}")
+    return CONFIGURATIONS[name]
 
 
 def _restricted(query: Query, region: str) -> Query:

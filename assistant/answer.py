@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from corpus.model import Clause
+from corpus.parse import UNITS_RE
+from corpus.script import to_simplified
 
 # Sentences end at 。 and ;. The end mark stays with its sentence, so each quote is a verbatim substring.
 SENTENCE_RE = re.compile(r"[^。;;]+[。;;]?")
+MAX_SENTENCES = 5
+# Sentences are drawn from the best few passages only: lower ones are context, not the answer.
+PASSAGES_QUOTED = 3
+# A sentence is quoted when it shares at least this share of the best sentence's overlap with the question.
+RELATIVE_SCORE = 0.75
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Passage:
             "end": c.end,
             "score": round(self.score, 6),
             "units": list(c.units),
+            "text_simplified": to_simplified(c.text),
         }
 
 
@@ -43,9 +51,15 @@ class AnswerSentence:
 
     text: str
     citations: tuple[int, ...]
+    region: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        return {"text": self.text, "citations": list(self.citations)}
+        return {
+            "text": self.text,
+            "citations": list(self.citations),
+            "region": self.region,
+            "text_simplified": to_simplified(self.text),
+        }
 
 
 @dataclass(frozen=True)
@@ -56,10 +70,10 @@ class Answer:
     in_scope: bool
     message: str | None
     sentences: tuple[AnswerSentence, ...] = ()
-    passages: tuple[Passage, ...] = field(default_factory=tuple)
+    passages: tuple[Passage, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        """The `ask --json` object of DESIGN.md."""
+        """The `ask --json` object of DESIGN.md (plus additive fields: region and 简体 renderings)."""
         return {
             "question": self.question,
             "rewritten": self.rewritten,
@@ -72,14 +86,51 @@ class Answer:
 
 
 def sentences(text: str) -> list[str]:
-    """The sentences of a clause, verbatim, without leading or trailing spaces."""
-    return [s.strip() for s in SENTENCE_RE.findall(text) if s.strip()]
+    """The sentences of a clause, verbatim, without its closing list of responsible units."""
+    match = UNITS_RE.search(text)
+    body = text[: match.start()] if match else text
+    return [s.strip() for s in SENTENCE_RE.findall(body) if s.strip()]
 
 
-def best_sentence(passage_text: str, query_tokens: Sequence[str], tokenize) -> str:
-    """The sentence of a passage sharing the most query tokens (first one on ties)."""
-    wanted = set(query_tokens)
-    candidates = sentences(passage_text)
-    if not candidates:
-        return passage_text
-    return max(candidates, key=lambda s: len(wanted & set(tokenize(s))))
+def compose(
+    passages: Sequence[Passage],
+    term_weights: Mapping[str, float],
+    tokenize: Callable[[str], list[str]],
+    regions: Sequence[str] = (),
+) -> tuple[AnswerSentence, ...]:
+    """The sentences that best answer the question, quoted verbatim with the rank of their passage.
+
+    A sentence scores the summed weights of the question's terms it contains. With several regions asked about,
+    each region gets its own best sentences, in the order the regions were asked; otherwise the best sentences of
+    the top passages, in passage order. At most MAX_SENTENCES, never a word that is not in a cited passage.
+    """
+    if not passages:
+        return ()
+    scored = [
+        (_overlap(sentence, term_weights, tokenize), passage.rank, position, sentence, passage.clause.region)
+        for passage in passages[: max(PASSAGES_QUOTED, len(regions))]
+        for position, sentence in enumerate(sentences(passage.clause.text))
+    ]
+    if len(regions) > 1:
+        per_region = max(1, MAX_SENTENCES // len(regions))
+        chosen = []
+        for region in regions:
+            chosen += sorted(_best([s for s in scored if s[4] == region], per_region), key=lambda s: (s[1], s[2]))
+        return tuple(AnswerSentence(text, (rank,), region) for _, rank, _, text, region in chosen)
+    chosen = sorted(_best(scored, MAX_SENTENCES), key=lambda s: (s[1], s[2]))
+    return tuple(AnswerSentence(text, (rank,), region) for _, rank, _, text, region in chosen)
+
+
+def _best(scored: list[tuple], limit: int) -> list[tuple]:
+    """The highest-scoring sentences within RELATIVE_SCORE of the best; the top passage's first one if none score."""
+    if not scored:
+        return []
+    ranked = sorted(scored, key=lambda s: (-s[0], s[1], s[2]))
+    top = ranked[0][0]
+    if top <= 0:
+        return [min(scored, key=lambda s: (s[1], s[2]))]
+    return [s for s in ranked if s[0] >= RELATIVE_SCORE * top][:limit]
+
+
+def _overlap(sentence: str, term_weights: Mapping[str, float], tokenize: Callable[[str], list[str]]) -> float:
+    return sum(term_weights.get(token, 0.0) for token in set(tokenize(sentence)))

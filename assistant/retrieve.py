@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -93,6 +94,15 @@ class BM25Retriever:
         text = f"{query.topic} {query.expansion}"
         tokens = self.tokenizer.bigrams(text) if self.bigrams else self.tokenizer.tokens(text)
         return dict.fromkeys(tokens, 1.0)
+
+    def term_weights(self, query: Query) -> dict[str, float]:
+        """Each search term's weight times its BM25 inverse document frequency: rare words count most."""
+        total = len(self.index.clauses)
+        weights = {}
+        for token, weight in self.weighted_tokens(query).items():
+            frequency = int(np.count_nonzero(self.bm25.scores([token])))
+            weights[token] = weight * math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
+        return weights
 
     def scores(self, query: Query) -> np.ndarray:
         total = np.zeros(len(self.index.clauses), dtype=np.float32)

@@ -22,6 +22,7 @@ from corpus.model import Clause, ClausePart
 from corpus.parse import parse_document
 from index.bm25 import BM25Index
 from index.embedders import Embedder
+from index.embedding_cache import EmbeddingCache
 from index.keys import bm25_key, dense_key
 from index.manifest import FORMAT_VERSION, Manifest, file_sha256, fingerprint_hash
 from index.stores.faiss_store import FaissStore
@@ -32,6 +33,7 @@ CLAUSES_FILE = "clauses.jsonl"
 BM25_DIR = "bm25"
 BM25_BIGRAMS_DIR = "bm25_bigrams"
 TRANSLATION_FILE = "translation.json"
+EMBEDDINGS_DIR = "embeddings"
 # multilingual-e5-small reads 512 tokens but ranks best on short passages; 200 Chinese characters is
 # about 140 tokens with the context header.
 PART_MAX_CHARS = 200
@@ -53,7 +55,12 @@ def parse_corpus(corpus_dir: Path) -> list[Clause]:
 
 
 def build_index(
-    corpus_dir: Path, index_dir: Path, embedder: Embedder, cache_dir: Path, progress: bool = True
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder,
+    cache_dir: Path,
+    progress: bool = True,
+    use_embedding_cache: bool = True,
 ) -> BuildReport:
     """Parse, embed and index the corpus into ``index_dir``, replacing any previous index in one step."""
     started = datetime.now(UTC)
@@ -68,7 +75,8 @@ def build_index(
     staging = index_dir.parent / f".{index_dir.name}.building-{secrets.token_hex(8)}"
     staging.mkdir()
     try:
-        vectors = _embed_parts(embedder, parts, clause_by_id, progress)
+        embedding_cache = cache_dir / EMBEDDINGS_DIR if use_embedding_cache else None
+        vectors = _embed_parts(embedder, parts, clause_by_id, progress, embedding_cache)
         store = FaissStore.create(embedder.dimension)
         store.add(vectors)
         store.save(staging)
@@ -104,7 +112,11 @@ def build_index(
 
 
 def _embed_parts(
-    embedder: Embedder, parts: list[ClausePart], clause_by_id: dict[str, Clause], progress: bool
+    embedder: Embedder,
+    parts: list[ClausePart],
+    clause_by_id: dict[str, Clause],
+    progress: bool,
+    cache_dir: Path | None,
 ) -> np.ndarray:
     from tqdm import tqdm
 
@@ -113,13 +125,21 @@ def _embed_parts(
         clause = clause_by_id[part.clause_id]
         part_text = clause.text[part.start - clause.start : part.end - clause.start]
         texts.append(dense_key(clause, part_text))
-    batches = []
-    with tqdm(total=len(texts), desc="embedding clauses", unit="part", file=sys.stderr, disable=not progress) as bar:
-        for offset in range(0, len(texts), EMBED_BATCH):
-            batch = texts[offset : offset + EMBED_BATCH]
-            batches.append(embedder.encode_passages(batch))
-            bar.update(len(batch))
-    return np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+
+    def encode(new_texts: list[str]) -> np.ndarray:
+        batches = []
+        with tqdm(
+            total=len(new_texts), desc="embedding clauses", unit="part", file=sys.stderr, disable=not progress
+        ) as bar:
+            for offset in range(0, len(new_texts), EMBED_BATCH):
+                batch = new_texts[offset : offset + EMBED_BATCH]
+                batches.append(embedder.encode_passages(batch))
+                bar.update(len(batch))
+        return np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+
+    if cache_dir is None:
+        return encode(texts)
+    return EmbeddingCache(cache_dir, embedder.id).encode_passages(embedder, texts, encode)
 
 
 def _write_clauses(path: Path, clauses: list[Clause], parts_by_clause: list[list[ClausePart]]) -> None:

@@ -42,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--history", nargs="*", default=[], metavar="Q", help="earlier questions of the chat")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
 
+    add = commands.add_parser("add", parents=[common], help="add documents to the corpus and update the index")
+    add.add_argument("files", nargs="+", metavar="FILE", help=".txt .md .html .docx .pdf, any Chinese encoding")
+    add.add_argument("--region", default=None, help="the region the document is about (default: from its title)")
+    add.add_argument("--title", default=None, help="the document title (default: from the document)")
+
+    remove = commands.add_parser("remove", parents=[common], help="take documents out of the corpus and the index")
+    remove.add_argument("documents", nargs="+", metavar="DOC", help="document ids, as `policyqa clauses` shows them")
+
     serve = commands.add_parser("serve", parents=[common], help="the Gradio chat")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
@@ -65,9 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = resolve_settings(
             corpus_dir=args.corpus, index_dir=args.index_dir, embedder=getattr(args, "embedder", None)
         )
-        handler = {"index": _index, "clauses": _clauses, "ask": _ask, "serve": _serve, "eval": _eval, "bench": _bench}[
-            args.command
-        ]
+        handler = {
+            "index": _index,
+            "clauses": _clauses,
+            "ask": _ask,
+            "add": _add,
+            "remove": _remove,
+            "serve": _serve,
+            "eval": _eval,
+            "bench": _bench,
+        }[args.command]
         return handler(args, settings)
     except PolicyqaError as error:
         print(f"policyqa: {error}", file=sys.stderr)
@@ -114,6 +129,26 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.render_text import render_answer
 
     print(render_answer(answer))
+    return 0
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.ingest import add_documents
+
+    for outcome in add_documents(settings, args.files, region=args.region, title=args.title):
+        if outcome.added:
+            what = f"{outcome.region}, 《{outcome.title}》, {outcome.clauses} clauses"
+            print(f"added {outcome.path} as {outcome.document_id}: {what}")
+        else:
+            print(f"unchanged: {outcome.path} is already in the corpus as {outcome.document_id}")
+    return 0
+
+
+def _remove(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.ingest import remove_documents
+
+    remove_documents(settings, args.documents)
+    print(f"removed {', '.join(args.documents)}; the index is rebuilt")
     return 0
 
 

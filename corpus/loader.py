@@ -64,10 +64,14 @@ def _order(value: str | None) -> int:
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    """SHA-256 of every document and metadata file, by file name: what an index was built from."""
-    folder = corpus_dir / DOCUMENTS_DIR
-    return {
-        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.glob("*"))
-        if path.suffix in (".txt", ".json")
-    }
+    """SHA-256 of every document's text and metadata file, by file name: what an index was built from.
+
+    Only documents count (a text file and its metadata): a metadata file whose text is not there yet, as
+    `policyqa add` leaves it for a moment, is not part of the corpus.
+    """
+    fingerprint = {}
+    for text_path in document_paths(corpus_dir):
+        for path in (text_path, text_path.with_suffix(".json")):
+            if path.is_file():
+                fingerprint[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return fingerprint

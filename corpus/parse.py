@@ -39,12 +39,45 @@ class _Heading:
     text: str
 
 
+# A document without any numbering is cut into sentence-aligned windows of about this many characters.
+UNNUMBERED_WINDOW_CHARS = 300
+
+
 def parse_document(document: Document) -> list[Clause]:
     """Clauses of a document in document order; ``clause.text == document.text[clause.start:clause.end]``."""
     builder = _ClauseBuilder(document)
     for segment in _segments(document.text):
         builder.add(segment)
-    return builder.clauses
+    numbered = any(clause.number for clause in builder.clauses) or builder.seen_headings
+    if numbered or all(len(clause.text) <= UNNUMBERED_WINDOW_CHARS for clause in builder.clauses):
+        return builder.clauses
+    return _windows(document, builder.clauses)
+
+
+def _windows(document: Document, paragraphs: list[Clause]) -> list[Clause]:
+    """Without numbering to follow, long paragraphs become sentence-aligned windows, each a clause."""
+    from corpus.chunking import clause_parts
+
+    windows = []
+    for paragraph in paragraphs:
+        for part in clause_parts(paragraph, UNNUMBERED_WINDOW_CHARS):
+            text = document.text[part.start : part.end].strip()
+            start = document.text.index(text, part.start)
+            windows.append(
+                Clause(
+                    id=f"{document.id}-s{len(windows) + 1}",
+                    document_id=document.id,
+                    region=document.region,
+                    document_title=document.title,
+                    section_path=(),
+                    number="",
+                    text=text,
+                    start=start,
+                    end=start + len(text),
+                    units=parse_units(text),
+                )
+            )
+    return windows
 
 
 def parse_units(clause_text: str) -> tuple[str, ...]:
@@ -94,6 +127,7 @@ class _ClauseBuilder:
         self.headings: list[_Heading] = []
         self.after_numbered_clause = False
         self.used_ids: set[str] = set()
+        self.seen_headings: list[str] = []
 
     def add(self, segment: _Segment) -> None:
         text = self.document.text
@@ -102,6 +136,7 @@ class _ClauseBuilder:
         if marker is not None and self._is_heading(marker, body):
             self._pop_headings(marker.level)
             self.headings.append(_Heading(marker.level, marker.number, marker.text + body))
+            self.seen_headings.append(marker.text + body)
             self.after_numbered_clause = False
             return
         if marker is not None:

@@ -9,6 +9,7 @@ import os
 import secrets
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -61,10 +62,18 @@ def build_index(
     cache_dir: Path,
     progress: bool = True,
     use_embedding_cache: bool = True,
+    recorded_corpus_dir: Path | None = None,
+    before_swap: Callable[[], None] | None = None,
 ) -> BuildReport:
-    """Parse, embed and index the corpus into ``index_dir``, replacing any previous index in one step."""
+    """Parse, embed and index the corpus into ``index_dir``, replacing any previous index in one step.
+
+    ``recorded_corpus_dir`` is the corpus the manifest names when the index is built from a staged copy of it;
+    ``before_swap`` runs once the new index is complete and before it replaces the old one (`policyqa add`
+    commits the corpus there, so a failure up to that point leaves corpus and index as they were).
+    """
     started = datetime.now(UTC)
     corpus_dir = corpus_dir.resolve()
+    recorded = (recorded_corpus_dir or corpus_dir).resolve()
     clauses = parse_corpus(corpus_dir)
     parts_by_clause = [clause_parts(clause, PART_MAX_CHARS) for clause in clauses]
     parts = [part for group in parts_by_clause for part in group]
@@ -94,7 +103,7 @@ def build_index(
             embedder=embedder.id,
             store="faiss",
             dimension=embedder.dimension,
-            corpus_path=str(corpus_dir),
+            corpus_path=str(recorded),
             corpus_hash=fingerprint_hash(fingerprint),
             corpus_files=fingerprint,
             clause_count=len(clauses),
@@ -104,6 +113,8 @@ def build_index(
             built_at=started.isoformat(timespec="seconds"),
             files=_checksums(staging),
         ).write(staging)
+        if before_swap is not None:
+            before_swap()
         _swap_into_place(staging, index_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -164,3 +164,19 @@ def test_long_clauses_are_cut_at_sentence_ends_and_keep_their_id(clauses, docume
     text = documents["fujian"].text
     assert all(text[p.end - 1] in "。;)," for p in parts)
     assert clause_parts(blind, 10_000) == [type(parts[0])(blind.id, blind.start, blind.end)]
+
+
+def test_a_document_without_numbering_is_cut_into_sentence_windows():
+    sentence = "各地要加強殘疾人就業服務,為有需求的殘疾人提供崗位信息。"
+    text = "前言\n" + sentence * 20 + "\n"
+    parsed = parse_document(_doc(text))
+    assert len(parsed) > 2
+    assert [c.id for c in parsed[:3]] == ["t-s1", "t-s2", "t-s3"]
+    assert all(text[c.start : c.end] == c.text for c in parsed)
+    assert all(len(c.text) <= 300 for c in parsed)
+    assert "".join(c.text for c in parsed[1:]) == sentence * 20
+
+
+def test_documents_with_numbering_or_short_paragraphs_are_not_windowed(clauses):
+    assert [c.id for c in clauses["national"]] == ["national-preamble", "national-preamble-p2"]
+    assert not any(c.id.split("-")[1].startswith("s") for parsed in clauses.values() for c in parsed)

@@ -12,6 +12,7 @@ from index.embedders import DEFAULT_EMBEDDER
 
 CORPUS_ENV = "POLICYQA_CORPUS"
 INDEX_DIR_ENV = "POLICYQA_INDEX_DIR"
+CACHE_DIR_ENV = "POLICYQA_CACHE_DIR"
 STATE_DIR_NAME = ".policyqa"
 
 
@@ -55,6 +56,6 @@ def resolve_settings(
     return Settings(
         corpus_dir=Path(corpus).resolve() if corpus else None,
         index_dir=Path(index).resolve(),
-        cache_dir=state / "cache",
+        cache_dir=Path(env.get(CACHE_DIR_ENV) or state / "cache").resolve(),
         embedder=embedder or DEFAULT_EMBEDDER,
     )

@@ -49,13 +49,16 @@ class Marker:
 
 
 @lru_cache(maxsize=512)
-def numeral_value(numeral: str) -> int:
-    """The value of a marker's numeral, Chinese (二十三) or Arabic (23)."""
+def numeral_value(numeral: str) -> int | None:
+    """The value of a marker's numeral, Chinese (二十三) or Arabic (23); None when it is not a well-formed number."""
     if numeral.isdigit():
         return int(numeral)
     import cn2an  # imported here: only parsing needs it, and it costs 0.2 s to import
 
-    return int(cn2an.cn2an(numeral, "smart"))
+    try:
+        return int(cn2an.cn2an(numeral, "strict"))
+    except ValueError:  # "十十", "二二": characters of numerals that do not make one
+        return None
 
 
 def find_markers(line: str) -> list[Marker]:
@@ -67,8 +70,9 @@ def find_markers(line: str) -> list[Marker]:
         if before and before[-1] not in SENTENCE_ENDS:
             continue
         group = next(name for name, value in match.groupdict().items() if value is not None)
-        level = Level(int(group[1:]))
-        markers.append(Marker(level, numeral_value(match.group(group)), match.group(0), start, match.end()))
+        number = numeral_value(match.group(group))
+        if number is not None:
+            markers.append(Marker(Level(int(group[1:])), number, match.group(0), start, match.end()))
     return markers
 
 

@@ -180,3 +180,9 @@ def test_a_document_without_numbering_is_cut_into_sentence_windows():
 def test_documents_with_numbering_or_short_paragraphs_are_not_windowed(clauses):
     assert [c.id for c in clauses["national"]] == ["national-preamble", "national-preamble-p2"]
     assert not any(c.id.split("-")[1].startswith("s") for parsed in clauses.values() for c in parsed)
+
+
+def test_malformed_numerals_are_not_markers():
+    assert find_markers("第十十条 不是条款") == []
+    assert [m.number for m in find_markers("第一百条 是条款")] == [100]
+    assert [m.number for m in find_markers("(二十三)是条款")] == [23]

@@ -8,7 +8,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export HF_HUB_DISABLE_TELEMETRY := 1
 
-.PHONY: serve test index report clean
+.PHONY: serve test index report clean system-deps
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: $(PYTHON) not found; install Python 3.11 or run make PYTHON=python3"; exit 2; }
@@ -29,7 +29,17 @@ index: $(INDEX)
 serve: $(STAMP) $(INDEX)
 	$(BIN)/policyqa serve
 
-test: $(STAMP) $(INDEX)
+# What the browser tests need beyond Python: Debian's headless Chromium, its driver and a Chinese font, installed as
+# root (through sudo when not root), and axe-core for the accessibility audit (pinned in package.json).
+BROWSER_FILES := /usr/bin/chromium /usr/bin/chromedriver /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
+
+system-deps:
+	@ls $(BROWSER_FILES) >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium chromium-driver fonts-wqy-microhei; }
+	@[ -f node_modules/axe-core/axe.min.js ] || npm ci --no-audit --no-fund
+
+test: $(STAMP) $(INDEX) system-deps
 	$(BIN)/ruff check .
 	# The accuracy floor: the shipped configuration on the held-out test questions (eval/floor.json).
 	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --floor eval/floor.json --report artifacts/eval

@@ -71,6 +71,7 @@ class Answer:
     message: str | None
     sentences: tuple[AnswerSentence, ...] = ()
     passages: tuple[Passage, ...] = ()
+    terms: tuple[str, ...] = ()  # the Simplified search terms (with translations and glossary terms), rarest first
 
     def to_dict(self) -> dict[str, object]:
         """The `ask --json` object of DESIGN.md (plus additive fields: region and 简体 renderings)."""
@@ -82,6 +83,7 @@ class Answer:
             "message": self.message,
             "answer": [sentence.to_dict() for sentence in self.sentences],
             "passages": [passage.to_dict() for passage in self.passages],
+            "terms": list(self.terms),
         }
 
 

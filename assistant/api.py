@@ -132,10 +132,11 @@ class Assistant:
             Passage(rank, self.index.clauses[hit.row], hit.score) for rank, hit in enumerate(hits, start=1)
         )
         in_scope, message = self._scope(query, setup.region_handling)
+        weights = self.bm25.term_weights(query)
         quoted = ()
         if in_scope:
             grouping = query.regions if query.each_region else ()
-            quoted = compose(passages, self.bm25.term_weights(query), self.tokenizer.tokens, grouping)
+            quoted = compose(passages, weights, self.tokenizer.tokens, grouping)
         return Answer(
             question=question,
             rewritten=query.rewritten,
@@ -144,6 +145,7 @@ class Assistant:
             message=message,
             sentences=quoted,
             passages=passages,
+            terms=tuple(sorted(weights, key=lambda term: (-weights[term], term))),
         )
 
     def _search(self, retriever: Retriever, query: Query, k: int) -> list:

@@ -137,20 +137,22 @@ def _embed_parts(
         part_text = clause.text[part.start - clause.start : part.end - clause.start]
         texts.append(dense_key(clause, part_text))
 
-    def encode(new_texts: list[str]) -> np.ndarray:
-        batches = []
-        with tqdm(
-            total=len(new_texts), desc="embedding clauses", unit="part", file=sys.stderr, disable=not progress
-        ) as bar:
+    # The bar counts every part; those whose vectors are cached are counted at the end, all at once.
+    with tqdm(total=len(texts), desc="embedding clauses", unit="part", file=sys.stderr, disable=not progress) as bar:
+
+        def encode(new_texts: list[str]) -> np.ndarray:
+            batches = []
             for offset in range(0, len(new_texts), EMBED_BATCH):
                 batch = new_texts[offset : offset + EMBED_BATCH]
                 batches.append(embedder.encode_passages(batch))
                 bar.update(len(batch))
-        return np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+            return np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
 
-    if cache_dir is None:
-        return encode(texts)
-    return EmbeddingCache(cache_dir, embedder.id).encode_passages(embedder, texts, encode)
+        if cache_dir is None:
+            return encode(texts)
+        vectors = EmbeddingCache(cache_dir, embedder.id).encode_passages(embedder, texts, encode)
+        bar.update(len(texts) - bar.n)
+        return vectors
 
 
 def _write_clauses(path: Path, clauses: list[Clause], parts_by_clause: list[list[ClausePart]]) -> None:

@@ -143,7 +143,7 @@ def test_clauses_json_text_is_the_document_text_at_its_offsets_in_document_order
 
 
 def test_ask_json_has_the_contract_keys_and_finds_the_fujian_clause(fujian_answer):
-    assert set(fujian_answer) == ASK_KEYS
+    assert set(fujian_answer) >= ASK_KEYS  # the contract keys; later fields are additive
     assert fujian_answer["question"] == FUJIAN_QUESTION
     assert fujian_answer["rewritten"] == FUJIAN_QUESTION
     assert fujian_answer["regions"] == ["福建"]
@@ -178,7 +178,7 @@ def test_ask_with_history_resolves_the_follow_up_to_jilin(settings, documents):
 
 def test_ask_about_an_uncovered_region_is_out_of_scope_and_says_what_is_covered(settings):
     answer = ask_json("北京有哪些残疾人就业补贴?")
-    assert set(answer) == ASK_KEYS
+    assert set(answer) >= ASK_KEYS
     assert answer["in_scope"] is False
     assert answer["regions"] == []
     message = answer["message"]

@@ -1,15 +1,23 @@
-"""Event handlers of the chat: turn UI state into Assistant calls and back."""
+"""Event handlers of the chat: turn UI state into Assistant calls and back.
+
+The conversation lives in a gr.State as a list of Turns (question + Answer, or the message of a refused
+question); the chat and the sources panel are both rendered from it, so switching 原文/简体 re-renders the
+answers without asking again.
+"""
 
 from __future__ import annotations
 
-import html
-from typing import Any
+from collections.abc import Sequence
 
 from assistant.api import Assistant
 from corpus.errors import InputError
-from ui.render import answer_markdown, sources_html
+from ui.render import Turn, chat_messages, key_terms, sources_html
 
 ALL_REGIONS = "全部"
+# Earlier questions passed to the Assistant for follow-ups ("那吉林呢?"), the most recent last.
+HISTORY_TURNS = 5
+
+Outputs = tuple[list[dict[str, str]], str, str, list[Turn]]
 
 
 class ChatHandlers:
@@ -21,33 +29,36 @@ class ChatHandlers:
     def region_choices(self) -> list[str]:
         return [ALL_REGIONS, *self.assistant.covered_regions]
 
-    def submit(
-        self, question: str, chat: list[dict[str, Any]], region: str, k: float, script: str
-    ) -> tuple[list[dict[str, Any]], str, str]:
-        """Answer the question in the context of the chat so far; returns chat, sources panel, cleared box."""
-        chat = list(chat or [])
-        history = [m["content"] for m in chat if m.get("role") == "user" and isinstance(m.get("content"), str)]
-        earlier = [_plain(text) for text in history]
+    def submit(self, question: str, turns: Sequence[Turn] | None, region: str, k: float, script: str) -> Outputs:
+        """Answer ``question`` in the context of the chat so far.
+
+        Returns the chat, the sources panel, the question box (emptied once answered, kept when refused so it
+        can be corrected) and the new list of turns.
+        """
+        turns = list(turns or [])
+        question = question or ""
+        history = [turn.question for turn in turns if turn.answer is not None][-HISTORY_TURNS:]
         try:
             answer = self.assistant.ask(
-                question, k=int(k), region=None if region == ALL_REGIONS else region, history=earlier[-5:]
+                question, k=int(k), region=None if region in (None, "", ALL_REGIONS) else region, history=history
             )
         except InputError as error:
-            chat += [_user(question), {"role": "assistant", "content": html.escape(str(error))}]
-            return chat, sources_html(None, script), question
-        chat += [_user(question), {"role": "assistant", "content": answer_markdown(answer, script)}]
-        return chat, sources_html(answer, script), ""
+            turns.append(Turn(question, error=str(error)))
+            return chat_messages(turns, script), sources_html(turns, script), question, turns
+        terms = key_terms(answer.terms)
+        turns.append(Turn(question, answer=answer, terms=terms))
+        return chat_messages(turns, script), sources_html(turns, script), "", turns
+
+    def rescript(self, turns: Sequence[Turn] | None, script: str) -> tuple[list[dict[str, str]], str]:
+        """The same answers in the other script (原文 or 简体): nothing is asked again."""
+        turns = list(turns or [])
+        return chat_messages(turns, script), sources_html(turns, script)
+
+    def clear(self) -> Outputs:
+        """A new chat: no history, no sources."""
+        return [], sources_html([], ""), "", []
 
     def ask_api(self, question: str, region: str | None = None, k: int = 5, history: list[str] | None = None) -> dict:
         """The `/ask` endpoint: the `ask --json` object."""
         region = None if region in (None, "", ALL_REGIONS) else region
         return self.assistant.ask(question, k=int(k), region=region, history=history or []).to_dict()
-
-
-def _user(question: str) -> dict[str, str]:
-    # Shown as text: escaped so a question such as <img onerror=…> is displayed, never run.
-    return {"role": "user", "content": html.escape(question)}
-
-
-def _plain(shown: str) -> str:
-    return html.unescape(shown)

@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="the Gradio chat")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    serve.add_argument(
+        "--uploads",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="let visitors add documents (auto: on when bound to 127.0.0.1 only, off otherwise)",
+    )
 
     evaluate = commands.add_parser("eval", parents=[common], help="retrieval metrics on a question file")
     evaluate.add_argument("--questions", default=None, help="question file (JSON Lines)")
@@ -168,7 +174,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.app import serve
 
     print(f"policyqa: serving on http://{args.host}:{args.port}", file=sys.stderr)
-    serve(assistant, args.host, args.port)
+    loopback = args.host in ("127.0.0.1", "localhost", "::1")
+    uploads = args.uploads == "on" or (args.uploads == "auto" and loopback)
+    serve(assistant, args.host, args.port, settings if uploads else None)
     return 0
 
 

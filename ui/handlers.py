@@ -7,9 +7,12 @@ answers without asking again.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from pathlib import Path
 
 from assistant.api import Assistant
+from assistant.settings import Settings
 from corpus.errors import InputError
 from ui.render import Turn, chat_messages, key_terms, sources_html
 
@@ -23,8 +26,37 @@ Outputs = tuple[list[dict[str, str]], str, str, list[Turn]]
 class ChatHandlers:
     """Holds the Assistant; each method is one event of the page."""
 
-    def __init__(self, assistant: Assistant) -> None:
+    def __init__(self, assistant: Assistant, settings: Settings | None = None) -> None:
+        """``settings`` enable uploads: documents are added to that corpus and index."""
         self.assistant = assistant
+        self.settings = settings
+
+    def add_document(self, path: str | None, region: str, title: str) -> tuple[str, list[str]]:
+        """Add an uploaded file to the corpus and the index, then answer from the new index.
+
+        Returns a status line (escaped text) and the region choices, which may now include a new region.
+        """
+        from assistant.ingest import add_documents
+
+        if self.settings is None:
+            return "此服务未开放上传。Uploads are turned off on this server.", self.region_choices()
+        if not path:
+            return "请先选择文件。Choose a file first.", self.region_choices()
+        try:
+            outcome = add_documents(
+                self.settings, [Path(path)], region=(region or "").strip() or None, title=(title or "").strip() or None
+            )[0]
+        except InputError as error:
+            return html.escape(f"未添加 Not added: {error}"), self.region_choices()
+        if not outcome.added:
+            return html.escape(f"已在语料中 Already in the corpus: {outcome.document_id}"), self.region_choices()
+        self.assistant = Assistant.load(settings=self.settings, progress=False)
+        return (
+            html.escape(
+                f"已添加 Added {outcome.document_id}: {outcome.region} 《{outcome.title}》, {outcome.clauses} 条"
+            ),
+            self.region_choices(),
+        )
 
     def region_choices(self) -> list[str]:
         return [ALL_REGIONS, *self.assistant.covered_regions]

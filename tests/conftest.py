@@ -1,12 +1,17 @@
-"""Shared fixtures: a deterministic offline fake embedder, small synthetic corpora, the real index."""
+"""Shared fixtures: a deterministic offline fake embedder, small synthetic corpora, the real index, the server."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
 import os
-from collections.abc import Sequence
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -74,3 +79,50 @@ def real_assistant():
     from assistant.api import Assistant
 
     return Assistant.load(progress=False)
+
+
+SERVER_START_TIMEOUT_S = 90
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_server(extra_args: Sequence[str] = (), extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """`policyqa serve` on a free loopback port, as its own process; yields its URL and always stops it."""
+    port = free_port()
+    env = os.environ | {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "serve", "--port", str(port), *extra_args],
+        cwd=PROJECT_ROOT,
+        env=env | dict(extra_env or {}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"server exited early: {process.stderr.read().decode(errors='replace')}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.5)
+        else:
+            pytest.fail("server did not start in time")
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="module")
+def server_url(real_assistant) -> Iterator[str]:  # real_assistant: the index exists before the server starts
+    with running_server() as url:
+        yield url

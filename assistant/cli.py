@@ -50,7 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", parents=[common], help="take documents out of the corpus and the index")
     remove.add_argument("documents", nargs="+", metavar="DOC", help="document ids, as `policyqa clauses` shows them")
 
-    serve = commands.add_parser("serve", parents=[common], help="the Gradio chat")
+    serve = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="the Gradio chat",
+        epilog='POLICYQA_AUTH="user:password" in the environment puts the page and /ask behind a login.',
+    )
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     serve.add_argument(
@@ -165,6 +170,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     if not 1 <= args.port <= 65535:
         raise InputError(f"port {args.port} is outside 1-65535; pass --port with a free port such as 7860")
+    auth = _serve_auth(os.environ.get("POLICYQA_AUTH"))  # before loading: a typo should not wait for the index
     # Gradio reads these when imported: no analytics, no hub calls, uploads and caches inside the project.
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -176,8 +182,23 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"policyqa: serving on http://{args.host}:{args.port}", file=sys.stderr)
     loopback = args.host in ("127.0.0.1", "localhost", "::1")
     uploads = args.uploads == "on" or (args.uploads == "auto" and loopback)
-    serve(assistant, args.host, args.port, settings if uploads else None)
+    serve(assistant, args.host, args.port, settings if uploads else None, auth=auth)
     return 0
+
+
+def _serve_auth(value: str | None) -> tuple[str, str] | None:
+    """POLICYQA_AUTH="user:password" -> (user, password) for the login; unset or empty -> no login.
+
+    An environment variable, never a flag, so the password does not show in `ps`."""
+    if not value:
+        return None
+    user, colon, password = value.partition(":")
+    if not colon or not user.strip() or not password:
+        raise InputError(
+            "POLICYQA_AUTH must be user:password with a non-empty user and password; "
+            'set it like POLICYQA_AUTH="reader:a-long-passphrase" or unset it'
+        )
+    return user, password
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

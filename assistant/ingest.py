@@ -15,12 +15,13 @@ from datetime import date
 from pathlib import Path
 
 from assistant.settings import Settings
-from corpus.errors import InputError
-from corpus.loader import DOCUMENTS_DIR, document_paths
+from corpus.errors import IndexProblem, InputError
+from corpus.loader import DOCUMENTS_DIR, corpus_fingerprint, document_paths
 from corpus.model import Document
 from corpus.parse import parse_document
 from corpus.regions import region_table
 from corpus.writer import document_id, find_same_text, remove_document, write_document
+from index.manifest import Manifest, fingerprint_hash
 
 NATIONAL_REGION = "全国"
 NATIONAL_HINTS = ("国务院", "國務院", "全国", "全國", "国家", "國家")
@@ -70,7 +71,20 @@ def add_documents(
                 write_document(corpus_dir, item.outcome.document_id, item.text, item.metadata)
 
         _rebuild(settings, corpus_dir, stage=lambda staged: _stage_added(staged, prepared), commit=commit)
+    elif not _index_matches_corpus(settings.index_dir, corpus_dir):
+        # Every file is already in the corpus, but the index is not built from it: an earlier `add` was stopped
+        # after committing the corpus and before swapping in its index. Finish that `add` now.
+        _rebuild(settings, corpus_dir, stage=lambda staged: None, commit=lambda: None)
     return outcomes
+
+
+def _index_matches_corpus(index_dir: Path, corpus_dir: Path) -> bool:
+    """Whether the index's manifest records exactly the corpus as it is now (its files are not checked)."""
+    try:
+        manifest = Manifest.read(index_dir)
+    except IndexProblem:
+        return False
+    return manifest.corpus_hash == fingerprint_hash(corpus_fingerprint(corpus_dir))
 
 
 def remove_documents(settings: Settings, doc_ids: Sequence[str]) -> None:

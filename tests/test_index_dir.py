@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SMALL_DOCUMENTS, HashingEmbedder, write_document
+from conftest import PROJECT_ROOT, SMALL_DOCUMENTS, HashingEmbedder, write_document
 
 from corpus.errors import IndexProblem
 from index.build import build_index
@@ -290,3 +293,76 @@ def test_an_added_document_makes_the_index_stale_and_is_named_as_added(built, sm
     assert "added: delta.json, delta.txt" in message
     assert "changed:" not in message and "removed:" not in message
     assert "`policyqa index`" in message
+
+
+def test_a_removed_document_makes_the_index_stale_and_is_named_as_removed(built, small_corpus, embedder):
+    (small_corpus / "documents" / "gamma.txt").unlink()
+    (small_corpus / "documents" / "gamma.json").unlink()
+    message = str(_open_problem(built, embedder.id, small_corpus))
+    assert "stale" in message
+    assert "removed: gamma.json, gamma.txt" in message
+    assert "alpha" not in message and "beta" not in message
+    assert "`policyqa index`" in message
+
+
+# --- the damage matrix: every artifact, truncated and with one byte flipped ---------------------------------------
+
+ARTIFACTS = (
+    "bm25/data.csc.index.npy",
+    "bm25/indices.csc.index.npy",
+    "bm25/indptr.csc.index.npy",
+    "bm25/params.index.json",
+    "bm25/vocab.index.json",
+    "bm25_bigrams/data.csc.index.npy",
+    "bm25_bigrams/indices.csc.index.npy",
+    "bm25_bigrams/indptr.csc.index.npy",
+    "bm25_bigrams/params.index.json",
+    "bm25_bigrams/vocab.index.json",
+    "clauses.jsonl",
+    "dense.faiss",
+    "translation.json",
+)
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def _flip_middle_byte(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def test_the_damage_matrix_covers_every_artifact_of_a_built_index(built):
+    assert set(_files_on_disk(built)) - {"manifest.json"} == set(ARTIFACTS)
+
+
+@pytest.mark.parametrize("damage", [_truncate, _flip_middle_byte], ids=["truncated", "one-byte-flipped"])
+@pytest.mark.parametrize("artifact", ARTIFACTS)
+def test_every_damaged_artifact_is_an_index_problem_naming_it(built, small_corpus, embedder, artifact, damage):
+    damage(built / artifact)
+    _assert_names_file_and_fix(_open_problem(built, embedder.id, small_corpus), artifact)
+
+
+def test_ask_on_a_damaged_index_exits_3_with_one_line_and_leaves_the_file_alone(built, small_corpus, tmp_path):
+    damaged = built / "dense.faiss"
+    _flip_middle_byte(damaged)
+    before = damaged.read_bytes()
+    env = os.environ | {"POLICYQA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(PROJECT_ROOT)}
+    where = ["--index-dir", str(built), "--corpus", str(small_corpus)]
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "盲人按摩", *where],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "dense.faiss" in lines[0] and "`policyqa index`" in lines[0]
+    assert damaged.read_bytes() == before
+    assert not [path.name for path in built.parent.iterdir() if path.name.startswith(".index")]  # no rebuild begun

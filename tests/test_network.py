@@ -18,14 +18,13 @@ import socket
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+from conftest import free_port, running_server
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CACHE = PROJECT_ROOT / ".policyqa" / "cache"
-START_TIMEOUT_S = 90
 COMMAND_TIMEOUT_S = 240
 OFFLINE_SWITCHES = ("GRADIO_ANALYTICS_ENABLED", "HF_HUB_OFFLINE", "HF_HUB_DISABLE_TELEMETRY", "TRANSFORMERS_OFFLINE")
 
@@ -187,12 +186,6 @@ def _describe(attempts: list[dict]) -> str:
     return "\n".join(f"{a['function']} {a['destination']}\n{''.join(a['stack'][-4:])}" for a in attempts[:3])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_the_guard_refuses_and_records_outside_destinations_before_sending_and_lets_loopback_through(guard):
     env, log = guard
     with socket.socket() as listener:
@@ -254,35 +247,10 @@ def test_index_ask_and_serve_attempt_no_outbound_connection(guard, offline_dirs)
     assert json.loads(asked.stdout)["passages"][0]["id"] == "fujian-5-3"
     assert (attempts := _attempts(log)) == [], "ask:\n" + _describe(attempts)
 
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--index-dir", str(index)],
-        cwd=PROJECT_ROOT,
-        env=env | {"POLICYQA_CACHE_DIR": str(cache)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early: {process.stderr.read().decode(errors='replace')}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.5)
-        else:
-            pytest.fail("server did not start in time")
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False, analytics_enabled=False, download_files=False)
+    with running_server(["--index-dir", str(index)], env=env | {"POLICYQA_CACHE_DIR": str(cache)}) as url:
+        client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
         job = client.submit("福建对盲人医疗按摩诊所有哪些扶持?", api_name="/ask")
         assert job.result(timeout=60)["passages"][0]["id"] == "fujian-5-3"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
     assert (attempts := _attempts(log)) == [], "serve:\n" + _describe(attempts)
     guarded = Path(f"{log}.loaded").read_text(encoding="utf-8").split()
     assert len(set(guarded)) >= 3  # the guard was loaded in index, ask and serve
@@ -307,33 +275,10 @@ def _http_get(url: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def auth_server_url(real_assistant):  # real_assistant: the index exists before the server starts
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(port), "--uploads", "off"],
-        cwd=PROJECT_ROOT,
-        env=os.environ | {"POLICYQA_AUTH": f"{AUTH_USER}:{AUTH_PASSWORD}"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"server exited early: {process.stderr.read().decode(errors='replace')}")
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.5)
-        else:
-            pytest.fail("server did not start in time")
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=20)
+    with running_server(
+        ["--uploads", "off"], env=os.environ | {"POLICYQA_AUTH": f"{AUTH_USER}:{AUTH_PASSWORD}"}
+    ) as url:
+        yield url
 
 
 @pytest.mark.slow
@@ -375,7 +320,7 @@ def test_with_auth_the_credentials_open_ask(auth_server_url):
 @pytest.mark.parametrize("value", ["reader", "reader:", ":secret", " :secret"])
 def test_a_malformed_policyqa_auth_exits_2_with_one_line(value, tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "assistant", "serve", "--port", str(_free_port()), "--index-dir", str(tmp_path)],
+        [sys.executable, "-m", "assistant", "serve", "--port", str(free_port()), "--index-dir", str(tmp_path)],
         cwd=PROJECT_ROOT,
         env=os.environ | {"POLICYQA_AUTH": value},
         capture_output=True,

@@ -23,6 +23,7 @@ from assistant.retrieve import (
 )
 from assistant.settings import Settings, resolve_settings
 from corpus.errors import InputError
+from corpus.model import NATIONAL_REGION
 from corpus.regions import region_table
 from index.build import build_index
 from index.embedders import Embedder, embedder_from_name
@@ -55,7 +56,6 @@ CONFIGURATIONS: dict[str, Configuration] = {
     "hybrid-no-regions": Configuration("hybrid", region_handling=False),
     "hybrid": Configuration("hybrid", region_handling=True),
 }
-NATIONAL_REGION = "全国"
 
 
 class Assistant:

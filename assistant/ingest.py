@@ -17,13 +17,12 @@ from pathlib import Path
 from assistant.settings import Settings
 from corpus.errors import IndexProblem, InputError
 from corpus.loader import DOCUMENTS_DIR, corpus_fingerprint, document_paths
-from corpus.model import Document
+from corpus.model import NATIONAL_REGION, Document
 from corpus.parse import parse_document
 from corpus.regions import region_table
 from corpus.writer import document_id, find_same_text, remove_document, write_document
 from index.manifest import Manifest, fingerprint_hash
 
-NATIONAL_REGION = "全国"
 NATIONAL_HINTS = ("国务院", "國務院", "全国", "全國", "国家", "國家")
 # Where to look for the region when the title names none: the opening of the text.
 REGION_SCAN_CHARS = 600

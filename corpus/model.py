@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 SECTION_SEPARATOR = " › "
+# The region of documents that apply to the whole country (the State Council's plan), not to one province.
+NATIONAL_REGION = "全国"
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def run_bench(args: argparse.Namespace, settings) -> int:
     embed_rate = _embedding_rate(embedder)
 
     assistant = Assistant.load(settings=settings, progress=False)
-    questions = [q for q in load_questions(DEFAULT_QUESTIONS)]
+    questions = load_questions(DEFAULT_QUESTIONS)
     for question in questions:  # warm-up: model, tokenizer and caches loaded once
         assistant.ask(question.q, history=list(question.history))
     latencies = []

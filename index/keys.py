@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from corpus.model import Clause
+from corpus.model import NATIONAL_REGION, Clause
 from corpus.parse import UNITS_RE
 from corpus.script import to_simplified
-
-NATIONAL_REGION = "全国"
 
 
 def _english_region(region: str) -> str:

@@ -21,7 +21,7 @@ from corpus.model import NATIONAL_REGION, Document
 from corpus.parse import parse_document
 from corpus.regions import region_table
 from corpus.writer import document_id, find_same_text, remove_document, write_document
-from index.manifest import Manifest, fingerprint_hash
+from index.manifest import Manifest
 
 NATIONAL_HINTS = ("国务院", "國務院", "全国", "全國", "国家", "國家")
 # Where to look for the region when the title names none: the opening of the text.
@@ -83,7 +83,7 @@ def _index_matches_corpus(index_dir: Path, corpus_dir: Path) -> bool:
         manifest = Manifest.read(index_dir)
     except IndexProblem:
         return False
-    return manifest.corpus_hash == fingerprint_hash(corpus_fingerprint(corpus_dir))
+    return manifest.built_from(corpus_fingerprint(corpus_dir))
 
 
 def remove_documents(settings: Settings, doc_ids: Sequence[str]) -> None:

@@ -84,6 +84,10 @@ class Manifest:
                 return "files"
         return None
 
+    def built_from(self, corpus_now: dict[str, str]) -> bool:
+        """Whether the index was built from exactly this corpus (a ``corpus_fingerprint``)."""
+        return fingerprint_hash(corpus_now) == self.corpus_hash
+
     def verify_files(self, folder: Path) -> None:
         """Every artifact is present with the size and SHA-256 recorded at build time."""
         for name, expected in sorted(self.files.items()):

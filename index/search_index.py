@@ -13,7 +13,7 @@ from corpus.loader import corpus_fingerprint
 from corpus.model import Clause, ClausePart
 from index.bm25 import BM25Index
 from index.build import BM25_BIGRAMS_DIR, BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
-from index.manifest import MANIFEST_FILE, REBUILD_HINT, Manifest, describe_corpus_change, fingerprint_hash
+from index.manifest import MANIFEST_FILE, REBUILD_HINT, Manifest, describe_corpus_change
 from index.stores.faiss_store import FAISS_FILE, FaissStore
 
 T = TypeVar("T")
@@ -75,7 +75,7 @@ def _check_corpus(manifest: Manifest, corpus_dir: Path, index_dir: Path) -> None
     if not (corpus_dir / "documents").is_dir():
         return  # the index is self-contained: it can still answer where the corpus is not at hand
     now = corpus_fingerprint(corpus_dir)
-    if fingerprint_hash(now) != manifest.corpus_hash:
+    if not manifest.built_from(now):
         change = describe_corpus_change(manifest.corpus_files, now)
         raise IndexProblem(
             f"index {index_dir} is stale: the corpus {corpus_dir} changed since it was built ({change}); "

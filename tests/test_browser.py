@@ -316,3 +316,73 @@ def test_the_page_requests_nothing_from_any_other_host(page, server_url):
     assert urls
     outside = [url for url in urls if not url.startswith((server_url, "data:", "blob:", "about:"))]
     assert outside == []
+
+
+# A document a stranger could upload: markup, script, Markdown links and entities in its title and clauses.
+HOSTILE_TITLE = '福建省测试<img src=x onerror="window.__xss=1">方案'
+HOSTILE_TEXT = (
+    "一、盲人按摩测试条款\n"
+    '(一)盲人医疗按摩测试补贴<img src=x onerror="window.__xss=2">按规定发放。\n'
+    "(二)盲人按摩测试岗位<script>window.__xss=3</script>详见[点此](javascript:window.__xss=4)。\n"
+    '(三)盲人按摩测试**粗体**`代码`<a href="javascript:window.__xss=5">链接</a>&lt;b&gt;实体&lt;/b&gt;。\n'
+)
+
+
+@pytest.fixture(scope="module")
+def hostile_server_url(tmp_path_factory, real_assistant):
+    """`policyqa serve` over the real corpus plus the hostile document, indexed with the real embedder."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import running_server, write_document
+
+    root = tmp_path_factory.mktemp("hostile")
+    shutil.copytree(PROJECT_ROOT / "corpus" / "documents", root / "corpus" / "documents")
+    write_document(root / "corpus", "hostile", "福建", HOSTILE_TITLE, HOSTILE_TEXT)
+    warm_cache = PROJECT_ROOT / ".policyqa" / "cache"
+    if warm_cache.is_dir():
+        shutil.copytree(warm_cache, root / "cache", ignore=shutil.ignore_patterns("staged-corpus-*"))
+    env = os.environ | {
+        "POLICYQA_CORPUS": str(root / "corpus"),
+        "POLICYQA_INDEX_DIR": str(root / "index"),
+        "POLICYQA_CACHE_DIR": str(root / "cache"),
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+    }
+    built = subprocess.run(
+        [sys.executable, "-m", "assistant", "index"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    with running_server(env=env) as url:
+        yield url
+
+
+def test_markup_inside_a_corpus_document_is_shown_as_text_and_never_run(browser, hostile_server_url):
+    browser.get(hostile_server_url)
+    wait_until(lambda: browser.execute_script("return !!document.querySelector('#sources')"), "sources panel")
+    browser.execute_script("window.__xss = 0")
+    ask(browser, "福建盲人按摩测试补贴和测试岗位")
+    time.sleep(0.5)  # give a broken image's onerror every chance to fire
+    shown = sources_text(browser)
+    # The hostile clauses were retrieved and cited, so their payloads reached the page...
+    assert 'onerror="window.__xss=2"' in shown and "<script>window.__xss=3</script>" in shown, shown
+    assert "[点此](javascript:window.__xss=4)" in shown
+    # ...and stayed text: nothing ran, no element came from them, entities are shown as written.
+    assert browser.execute_script("return window.__xss") == 0
+    injected = browser.execute_script(
+        "return document.querySelectorAll(arguments[0]).length",
+        ", ".join(f"{ours} img, {ours} script, {ours} a[href^='javascript']" for ours in OURS.split(", ")),
+    )
+    assert injected == 0
+    assert "&lt;b&gt;实体&lt;/b&gt;" in shown
+    assert HOSTILE_TITLE in shown  # the title too, in the citation's place line
+    # The only links in our markup are our own citations, each to a clause on this page.
+    hrefs = browser.execute_script(
+        "return [...document.querySelectorAll(arguments[0])].map(a => a.getAttribute('href'))",
+        ", ".join(f"{ours} a" for ours in OURS.split(", ")),
+    )
+    assert hrefs and all(href.startswith("#") for href in hrefs), hrefs
+    screenshot(browser, "07-corpus-payloads-shown-as-text")

@@ -16,7 +16,7 @@ import pytest
 from conftest import PROJECT_ROOT, SMALL_DOCUMENTS, HashingEmbedder, write_document
 
 from corpus.errors import IndexProblem
-from index.build import build_index
+from index.build import STAGING_INFIX, build_index, remove_abandoned_builds
 from index.search_index import open_index
 
 MANIFEST_FIELDS = (
@@ -366,3 +366,43 @@ def test_ask_on_a_damaged_index_exits_3_with_one_line_and_leaves_the_file_alone(
     assert "dense.faiss" in lines[0] and "`policyqa index`" in lines[0]
     assert damaged.read_bytes() == before
     assert not [path.name for path in built.parent.iterdir() if path.name.startswith(".index")]  # no rebuild begun
+
+
+def test_a_build_removes_staging_folders_of_killed_builds_but_not_of_running_ones(
+    small_corpus, tmp_path, embedder, cache_dir
+):
+    index_dir = tmp_path / "state" / "index"
+    build_index(small_corpus, index_dir, embedder, cache_dir, progress=False)
+    # A killed build: its folder and its lock file stay, but nobody holds the lock any more.
+    killed = index_dir.parent / f".index{STAGING_INFIX}0123456789abcdef"
+    killed.mkdir()
+    (killed / "dense.faiss").write_bytes(b"half written")
+    killed.with_name(killed.name + ".lock").touch()
+    # An older kind of leftover without a lock file.
+    unlocked = index_dir.parent / f".index{STAGING_INFIX}fedcba9876543210"
+    unlocked.mkdir()
+    # A build still running in another process holds its lock.
+    running = index_dir.parent / f".index{STAGING_INFIX}00000000ffffffff"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time; d = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+            "fcntl.flock(d, fcntl.LOCK_EX); os.mkdir(sys.argv[2]); print('locked', flush=True); time.sleep(60)",
+            str(running.with_name(running.name + ".lock")),
+            str(running),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        build_index(small_corpus, index_dir, embedder, cache_dir, progress=False)
+        left = sorted(path.name for path in index_dir.parent.iterdir())
+    finally:
+        holder.kill()
+        holder.wait()
+    assert left == sorted(["index", running.name, running.name + ".lock"])
+    # Once its owner is gone, the next build clears it too.
+    assert remove_abandoned_builds(index_dir) == [running]
+    assert [path.name for path in index_dir.parent.iterdir()] == ["index"]

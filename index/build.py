@@ -25,7 +25,7 @@ from index.embedding_cache import EmbeddingCache
 from index.keys import bm25_key, dense_key
 from index.manifest import FORMAT_VERSION, Manifest, file_sha256, fingerprint_hash
 from index.scratch import ScratchDir
-from index.stores.faiss_store import FaissStore
+from index.stores.choice import StoreBuild, StoreChoice, previous_choice, vector_rows
 from index.tokens import SearchTokenizer
 from index.translation import build_translation_table
 
@@ -63,12 +63,14 @@ def build_index(
     use_embedding_cache: bool = True,
     recorded_corpus_dir: Path | None = None,
     before_swap: Callable[[], None] | None = None,
+    store: StoreChoice | None = None,
 ) -> BuildReport:
     """Parse, embed and index the corpus into ``index_dir``, replacing any previous index in one step.
 
     ``recorded_corpus_dir`` is the corpus the manifest names when the index is built from a staged copy of it;
     ``before_swap`` runs once the new index is complete and before it replaces the old one (`policyqa add`
     commits the corpus there, so a failure up to that point leaves corpus and index as they were).
+    ``store`` says where the vectors go (default: the store of the index being replaced, else FAISS).
     """
     started = datetime.now(UTC)
     corpus_dir = corpus_dir.resolve()
@@ -80,12 +82,13 @@ def build_index(
 
     scratch = ScratchDir.create(index_dir.parent, staging_prefix(index_dir))
     staging = scratch.path
+    dense: StoreBuild | None = None
     try:
         embedding_cache = cache_dir / EMBEDDINGS_DIR if use_embedding_cache else None
         vectors = _embed_parts(embedder, parts, clause_by_id, progress, embedding_cache)
-        store = FaissStore.create(embedder.dimension)
-        store.add(vectors)
-        store.save(staging)
+        dense = StoreBuild(store or previous_choice(index_dir), embedder.dimension, index_dir)
+        dense.store.add(vectors, vector_rows(parts, clause_by_id))
+        dense.store.save(staging)
 
         tokenizer = SearchTokenizer(cache_dir)
         bm25 = BM25Index.build([tokenizer.tokens(bm25_key(clause)) for clause in clauses])
@@ -98,7 +101,7 @@ def build_index(
         Manifest(
             format_version=FORMAT_VERSION,
             embedder=embedder.id,
-            store="faiss",
+            store=dense.kind,
             dimension=embedder.dimension,
             corpus_path=str(recorded),
             corpus_hash=fingerprint_hash(fingerprint),
@@ -109,10 +112,16 @@ def build_index(
             library_versions=_library_versions(),
             built_at=started.isoformat(timespec="seconds"),
             files=_checksums(staging),
+            store_params=dense.params,
         ).write(staging)
         if before_swap is not None:
             before_swap()
         _swap_into_place(staging, index_dir)
+        dense.commit()
+    except BaseException:
+        if dense is not None:
+            dense.abort()
+        raise
     finally:
         scratch.release()
     seconds = (datetime.now(UTC) - started).total_seconds()

@@ -26,6 +26,7 @@ FIELD_TYPES: dict[str, type] = {
     "library_versions": dict,
     "built_at": str,
     "files": dict,
+    "store_params": dict,
 }
 
 
@@ -44,6 +45,8 @@ class Manifest:
     library_versions: dict[str, str]
     built_at: str
     files: dict[str, dict[str, object]] = field(default_factory=dict)
+    # Where a store outside the index directory keeps the vectors (milvus: uri, collection, alias); {} for faiss.
+    store_params: dict[str, str] = field(default_factory=dict)
 
     def write(self, folder: Path) -> None:
         text = json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
@@ -77,6 +80,8 @@ class Manifest:
                 return name
         if not all(isinstance(v, str) for v in self.corpus_files.values()):
             return "corpus_files"
+        if not all(isinstance(v, str) for v in self.store_params.values()):
+            return "store_params"
         for entry in self.files.values():
             if not (
                 isinstance(entry, dict) and isinstance(entry.get("size"), int) and isinstance(entry.get("sha256"), str)

@@ -14,6 +14,7 @@ from corpus.model import Clause, ClausePart
 from index.bm25 import BM25Index
 from index.build import BM25_BIGRAMS_DIR, BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
 from index.manifest import MANIFEST_FILE, REBUILD_HINT, Manifest, describe_corpus_change
+from index.stores.base import VectorRow, VectorStore
 from index.stores.faiss_store import FAISS_FILE, FaissStore
 
 T = TypeVar("T")
@@ -29,8 +30,10 @@ class SearchIndex:
     parts: list[ClausePart]
     bm25: BM25Index  # over jieba words
     bm25_bigrams: BM25Index  # over character pairs
-    dense: FaissStore
+    dense: VectorStore
     translations: dict[str, list[list[object]]]
+    # Milvus' own BM25 over the same collection when the manifest says milvus (a MilvusStore), else None.
+    full_text: object | None = None
 
     @property
     def regions(self) -> list[str]:
@@ -38,8 +41,17 @@ class SearchIndex:
         return list(dict.fromkeys(clause.region for clause in self.clauses))
 
 
-def open_index(index_dir: Path, embedder_id: str, corpus_dir: Path | None = None) -> SearchIndex:
-    """Load and verify an index; ``corpus_dir`` defaults to the corpus recorded in its manifest."""
+def open_index(
+    index_dir: Path,
+    embedder_id: str,
+    corpus_dir: Path | None = None,
+    milvus_uri: str | None = None,
+    milvus_token: str = "",
+) -> SearchIndex:
+    """Load and verify an index; ``corpus_dir`` defaults to the corpus recorded in its manifest.
+
+    ``milvus_uri`` reaches the index's Milvus collection by another address than the one it was built with.
+    """
     if not index_dir.is_dir():
         raise IndexProblem(f"index directory {index_dir} does not exist; run `policyqa index` to build it")
     manifest = Manifest.read(index_dir)
@@ -53,14 +65,38 @@ def open_index(index_dir: Path, embedder_id: str, corpus_dir: Path | None = None
     clauses, parts = _read_clauses(index_dir / CLAUSES_FILE)
     if len(clauses) != manifest.clause_count or len(parts) != manifest.part_count:
         raise IndexProblem(f"{index_dir / CLAUSES_FILE} disagrees with the manifest's counts; {REBUILD_HINT}")
-    dense = _load(index_dir / FAISS_FILE, lambda: FaissStore.open(index_dir))
+    dense, where = _open_dense(index_dir, manifest, clauses, parts, milvus_uri, milvus_token)
     if dense.count() != len(parts) or dense.dimension != manifest.dimension:
-        raise IndexProblem(f"{index_dir / FAISS_FILE} disagrees with the manifest; {REBUILD_HINT}")
+        raise IndexProblem(f"{where} disagrees with the manifest; {REBUILD_HINT}")
     translation_path = index_dir / TRANSLATION_FILE
     translations = _load(translation_path, lambda: json.loads(translation_path.read_text(encoding="utf-8")))
     bm25 = _load(index_dir / BM25_DIR, lambda: BM25Index.load(index_dir / BM25_DIR))
     bigrams = _load(index_dir / BM25_BIGRAMS_DIR, lambda: BM25Index.load(index_dir / BM25_BIGRAMS_DIR))
-    return SearchIndex(index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations)
+    full_text = dense if manifest.store == "milvus" else None
+    return SearchIndex(index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations, full_text)
+
+
+def _open_dense(
+    index_dir: Path,
+    manifest: Manifest,
+    clauses: list[Clause],
+    parts: list[ClausePart],
+    milvus_uri: str | None,
+    milvus_token: str,
+) -> tuple[VectorStore, str]:
+    """The dense store the manifest names, and how to name it in a message."""
+    if manifest.store == "milvus":
+        from index.stores.milvus_store import MilvusStore, normalise_uri
+
+        uri = normalise_uri(milvus_uri or manifest.store_params.get("uri", ""))
+        collection = manifest.store_params.get("collection", "")
+        return MilvusStore.open(uri, collection, milvus_token), f"Milvus collection {collection} at {uri}"
+    by_id = {clause.id: clause for clause in clauses}
+    rows = [
+        VectorRow(number, part.clause_id, by_id[part.clause_id].document_id, by_id[part.clause_id].region)
+        for number, part in enumerate(parts)
+    ]
+    return _load(index_dir / FAISS_FILE, lambda: FaissStore.open(index_dir, rows)), str(index_dir / FAISS_FILE)
 
 
 def _load(path: Path, read: Callable[[], T]) -> T:

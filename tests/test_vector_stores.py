@@ -1,0 +1,189 @@
+"""One contract for every vector store (FAISS, Milvus Lite), on small hand-made vectors; then the real corpus
+built into Milvus Lite must score as the FAISS index does."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import PROJECT_ROOT
+
+from index.stores.base import VectorRow
+from index.stores.faiss_store import FaissStore
+
+pymilvus = pytest.importorskip("pymilvus")
+pytest.importorskip("milvus_lite")
+
+from index.stores.milvus_store import MilvusStore, region_filter  # noqa: E402
+
+DIMENSION = 4
+_names = itertools.count()
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+# Row, document, region, vector: row 2 and row 4 are the same vector (a tie), doc-b spans two regions' rows.
+ROWS = [
+    (0, "doc-a", "上海", _unit(1, 0, 0, 0)),
+    (1, "doc-a", "上海", _unit(0.8, 0.6, 0, 0)),
+    (2, "doc-b", "福建", _unit(0.6, 0.8, 0, 0)),
+    (3, "doc-c", "吉林", _unit(0, 0, 1, 0)),
+    (4, "doc-b", "福建", _unit(0.6, 0.8, 0, 0)),
+    (5, "doc-c", "吉林", _unit(0, 0.6, 0, 0.8)),
+]
+TEXTS = {0: "盲人医疗按摩诊所给予资金扶持", 2: "农村电商带头人培训", 3: "大学生就业见习岗位补贴"}
+
+
+def _records() -> tuple[np.ndarray, list[VectorRow]]:
+    vectors = np.vstack([vector for *_, vector in ROWS])
+    rows = [VectorRow(row, f"{doc}-{row}", doc, region, TEXTS.get(row, "")) for row, doc, region, _ in ROWS]
+    return vectors, rows
+
+
+class FaissBackend:
+    name = "faiss"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def create(self) -> FaissStore:
+        return FaissStore.create(DIMENSION)
+
+    def reopen(self, store: FaissStore) -> FaissStore:
+        folder = self.root / f"faiss-{next(_names)}"
+        folder.mkdir()
+        store.save(folder)
+        return FaissStore.open(folder, store.rows)
+
+
+class MilvusBackend:
+    name = "milvus"
+
+    def __init__(self, root: Path) -> None:
+        self.uri = str(root / "contract.db")
+
+    def create(self) -> MilvusStore:
+        return MilvusStore.create(self.uri, f"contract_{next(_names)}", DIMENSION)
+
+    def reopen(self, store: MilvusStore) -> MilvusStore:
+        store.save(Path("unused"))
+        return MilvusStore.open(self.uri, store.collection)
+
+
+@pytest.fixture(scope="module")
+def backends(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    root = tmp_path_factory.mktemp("stores")
+    return {"faiss": FaissBackend(root), "milvus": MilvusBackend(root)}
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def backend(request, backends):
+    return backends[request.param]
+
+
+@pytest.fixture
+def store(backend):
+    store = backend.create()
+    store.add(*_records())
+    return store
+
+
+def _rows(hits: list[tuple[int, float]]) -> list[int]:
+    return [row for row, _ in hits]
+
+
+def test_count_is_the_number_of_vectors_added(backend):
+    store = backend.create()
+    assert store.count() == 0
+    store.add(*_records())
+    assert store.count() == len(ROWS)
+    assert store.dimension == DIMENSION
+
+
+def test_search_is_by_inner_product_best_first_with_ties_broken_by_row(store):
+    hits = store.search(_unit(1, 0, 0, 0), 6)
+    assert _rows(hits) == [0, 1, 2, 4, 3, 5]
+    assert [score for _, score in hits] == pytest.approx([1.0, 0.8, 0.6, 0.6, 0.0, 0.0], abs=1e-6)
+    assert _rows(store.search(_unit(0.6, 0.8, 0, 0), 3)) == [2, 4, 1]  # the tie: rows 2 and 4, by row
+
+
+def test_k_bounds_the_hits(store):
+    assert _rows(store.search(_unit(1, 0, 0, 0), 2)) == [0, 1]
+    assert len(store.search(_unit(1, 0, 0, 0), 100)) == len(ROWS)
+    assert store.search(_unit(1, 0, 0, 0), 0) == []
+
+
+def test_a_region_filter_keeps_only_rows_of_those_regions(store):
+    assert _rows(store.search(_unit(1, 0, 0, 0), 6, ["福建"])) == [2, 4]
+    assert _rows(store.search(_unit(1, 0, 0, 0), 6, ["吉林", "上海"])) == [0, 1, 3, 5]
+    assert store.search(_unit(1, 0, 0, 0), 6, ["广东"]) == []
+
+
+def test_delete_by_document_removes_its_rows_and_keeps_the_others_numbers(store):
+    assert store.delete_document("doc-b") == 2
+    assert store.count() == len(ROWS) - 2
+    assert _rows(store.search(_unit(0.6, 0.8, 0, 0), 6)) == [1, 0, 5, 3]
+    assert store.search(_unit(1, 0, 0, 0), 6, ["福建"]) == []
+    assert store.delete_document("doc-b") == 0
+    assert store.delete_document("no-such-document") == 0
+
+
+def test_rows_added_without_records_are_numbered_on(backend):
+    store = backend.create()
+    store.add(np.vstack([_unit(1, 0, 0, 0), _unit(0, 1, 0, 0)]))
+    store.add(np.vstack([_unit(0, 0, 1, 0)]))
+    assert _rows(store.search(_unit(0, 0, 1, 0), 1)) == [2]
+
+
+def test_a_saved_store_reopens_with_the_same_answers(backend, store):
+    store.delete_document("doc-c")
+    before = [store.search(_unit(0.6, 0.8, 0, 0), 6, regions) for regions in ((), ("上海",), ("福建", "吉林"))]
+    reopened = backend.reopen(store)
+    assert reopened.count() == len(ROWS) - 2
+    after = [reopened.search(_unit(0.6, 0.8, 0, 0), 6, regions) for regions in ((), ("上海",), ("福建", "吉林"))]
+    assert [_rows(hits) for hits in after] == [_rows(hits) for hits in before]
+    for old, new in zip(before, after, strict=True):
+        assert [score for _, score in new] == pytest.approx([score for _, score in old], abs=1e-6)
+
+
+# --- Milvus only: its own BM25 over the rows' text, and the filter expression -------------------------------
+
+
+def test_milvus_bm25_finds_words_through_jieba_with_positive_scores(backends):
+    store = backends["milvus"].create()
+    store.add(*_records())
+    hits = store.search_text("盲人按摩诊所", 5)
+    assert _rows(hits) == [0] and hits[0][1] > 0
+    assert _rows(store.search_text("培训", 5)) == [2]
+    assert store.search_text("培训", 5, ["上海"]) == []
+    assert store.search_text("  ", 5) == []
+
+
+def test_region_filter_expressions_quote_their_values():
+    assert region_filter([]) == ""
+    assert region_filter(["福建", "福建", 'a"b']) == 'region in ["福建", "a\\"b"]'
+
+
+@pytest.mark.slow
+def test_a_milvus_lite_file_held_by_another_process_is_one_clear_line(backends):
+    uri = backends["milvus"].uri
+    MilvusStore.open(uri, backends["milvus"].create().collection)  # this process holds the file
+    script = (
+        "import sys\n"
+        "from corpus.errors import IndexProblem\n"
+        "from index.stores.milvus_store import connect\n"
+        f"try:\n    connect({uri!r})\nexcept IndexProblem as e:\n    print(e); sys.exit(e.exit_code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 3, result.stderr
+    assert "open in another process" in result.stdout and uri in result.stdout
+    assert "Traceback" not in result.stderr

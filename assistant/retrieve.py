@@ -100,7 +100,7 @@ class BM25Retriever:
         total = len(self.index.clauses)
         weights = {}
         for token, weight in self.weighted_tokens(query).items():
-            frequency = int(np.count_nonzero(self.bm25.scores([token])))
+            frequency = self.bm25.document_frequency(token)
             weights[token] = weight * math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
         return weights
 

@@ -41,3 +41,11 @@ class BM25Index:
         if not known:
             return np.zeros(self._retriever.scores["num_docs"], dtype=np.float32)
         return np.asarray(self._retriever.get_scores(known), dtype=np.float32)
+
+    def document_frequency(self, token: str) -> int:
+        """How many documents contain ``token``: the length of its column in bm25s's sparse score matrix."""
+        column = self._retriever.vocab_dict.get(token)
+        indptr = self._retriever.scores["indptr"]
+        if column is None or column + 1 >= len(indptr):  # bm25s's own last entry (the empty token) has no column
+            return 0
+        return int(indptr[column + 1] - indptr[column])

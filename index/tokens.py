@@ -35,6 +35,17 @@ def _jieba(cache_dir: str):
     return tokenizer
 
 
+# Answers quote the same corpus sentences again and again; remembering their tokens takes jieba off the warm path.
+TOKEN_MEMO_SIZE = 16384
+
+
+@lru_cache(maxsize=TOKEN_MEMO_SIZE)
+def _search_tokens(cache_dir: str, text: str) -> tuple[str, ...]:
+    words = _jieba(cache_dir).cut_for_search(to_simplified(text).lower())
+    stripped = (word.strip() for word in words)
+    return tuple(word for word in stripped if word and TOKEN_RE.search(word) and word not in STOPWORDS)
+
+
 class SearchTokenizer:
     """Turns any text (Traditional or Simplified) into the BM25 tokens of its Simplified key."""
 
@@ -42,9 +53,7 @@ class SearchTokenizer:
         self.cache_dir = cache_dir
 
     def tokens(self, text: str) -> list[str]:
-        key = to_simplified(text).lower()
-        words = _jieba(str(self.cache_dir)).cut_for_search(key)
-        return [word for word in (w.strip() for w in words) if word and TOKEN_RE.search(word) and word not in STOPWORDS]
+        return list(_search_tokens(str(self.cache_dir), text))
 
     def bigrams(self, text: str) -> list[str]:
         """Overlapping character pairs of the Simplified key's Chinese runs (a lone character stands alone).

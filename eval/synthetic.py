@@ -28,7 +28,8 @@ from corpus.writer import write_document
 
 CLAUSES_PER_SECTION = (3, 12)
 SECTIONS_PER_DOCUMENT = (3, 8)
-SENTENCES_PER_CLAUSE = (1, 4)
+# Two or more sentences: with one, hundreds of clauses would share each sentence's vector exactly.
+SENTENCES_PER_CLAUSE = (2, 5)
 TITLE_FORMS = (
     "{place}促进残疾人就业三年行动方案(2025—2027年)",
     "{place}关于进一步做好残疾人就业工作的实施意见",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +15,21 @@ class BM25Index:
         self._retriever = retriever
 
     @classmethod
-    def build(cls, documents_tokens: Sequence[list[str]]) -> BM25Index:
+    def build(cls, documents_tokens: Iterable[Sequence[str]]) -> BM25Index:
+        """Index the documents' tokens, read one document at a time.
+
+        Each document is kept as an int32 array of token ids rather than a list of strings: at 100k clauses the
+        strings of both BM25 indexes took most of a build's memory.
+        """
         import bm25s
 
+        vocabulary: dict[str, int] = {}
+        documents = [
+            np.fromiter((vocabulary.setdefault(token, len(vocabulary)) for token in tokens), np.int32, len(tokens))
+            for tokens in documents_tokens
+        ]
         retriever = bm25s.BM25()
-        retriever.index([list(tokens) for tokens in documents_tokens], show_progress=False)
+        retriever.index((documents, vocabulary), show_progress=False)
         return cls(retriever)
 
     def save(self, folder: Path) -> None:

@@ -91,9 +91,9 @@ def build_index(
         dense.store.save(staging)
 
         tokenizer = SearchTokenizer(cache_dir)
-        bm25 = BM25Index.build([tokenizer.tokens(bm25_key(clause)) for clause in clauses])
+        bm25 = BM25Index.build(tokenizer.tokens(bm25_key(clause)) for clause in clauses)
         bm25.save(staging / BM25_DIR)
-        BM25Index.build([tokenizer.bigrams(bm25_key(clause)) for clause in clauses]).save(staging / BM25_BIGRAMS_DIR)
+        BM25Index.build(tokenizer.bigrams(bm25_key(clause)) for clause in clauses).save(staging / BM25_BIGRAMS_DIR)
         _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary))
         _write_clauses(staging / CLAUSES_FILE, clauses, parts_by_clause)
 

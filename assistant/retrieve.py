@@ -45,12 +45,13 @@ class Retriever(Protocol):
         ...
 
 
-def allowed_rows(index: SearchIndex, regions: Sequence[str]) -> list[int] | None:
-    """Clause rows inside ``regions``; None when every row is allowed."""
+def allowed_rows(index: SearchIndex, regions: Sequence[str]) -> np.ndarray | None:
+    """Clause rows inside ``regions``, ascending; None when every row is allowed."""
     if not regions:
         return None
-    wanted = set(regions)
-    return [row for row, clause in enumerate(index.clauses) if clause.region in wanted]
+    by_region = index.clause_rows_by_region
+    found = [by_region[region] for region in dict.fromkeys(regions) if region in by_region]
+    return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
 def top_hits(scores: np.ndarray, k: int, rows: Sequence[int] | None) -> list[Hit]:

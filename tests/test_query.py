@@ -36,6 +36,19 @@ def test_named_regions_restrict_the_answer(question, regions):
 def test_every_region_side_by_side(question):
     query = understand(question, COVERED)
     assert query.regions == COVERED and query.each_region
+    assert query.every_region  # no region named: the national plan is asked as well
+
+
+@pytest.mark.parametrize(
+    ("question", "region"),
+    [
+        ("上海、吉林、福建分别怎么处理?", None),
+        ("上海和吉林对创业有什么支持", None),
+        ("各地对盲人按摩有什么扶持?", "吉林"),
+    ],
+)
+def test_named_or_chosen_regions_do_not_ask_the_national_plan(question, region):
+    assert not understand(question, COVERED, region=region).every_region
 
 
 @pytest.mark.parametrize(

@@ -275,3 +275,25 @@ def test_ask_builds_a_missing_index_directory_with_progress_then_answers(setting
     _assert_passages_quote_their_documents(answer, documents)
     assert (index_dir / "manifest.json").is_file()
     assert sorted(path.name for path in index_dir.parent.iterdir()) == ["index"]
+
+
+HEAVY_FOR_ASK = ("gradio", "torch", "sentence_transformers", "transformers", "pymilvus", "bm25s", "scipy", "matplotlib")
+
+
+def test_ask_imports_nothing_heavy_it_does_not_use(real_assistant):
+    """The cold start of `policyqa ask` stays short: the chat, torch, Milvus, bm25s/scipy and charts load only
+    in the commands that use them."""
+    probe = (
+        "import runpy, sys\n"
+        "sys.argv = ['policyqa', 'ask', '福建对盲人医疗按摩诊所有哪些扶持?', '--json']\n"
+        "try:\n"
+        "    runpy.run_module('assistant', run_name='__main__')\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code\n"
+        f"heavy = sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY_FOR_ASK!r}))\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["passages"][0]["id"] == "fujian-5-3"
+    assert "HEAVY []" in result.stderr, result.stderr[-500:]

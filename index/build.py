@@ -124,7 +124,7 @@ def build_index(
             library_versions=_library_versions(),
             built_at=started.isoformat(timespec="seconds"),
             files=_checksums(staging),
-            store_params=dense.params,
+            store_params=dense.manifest_params(),
         ).write(staging)
         if before_swap is not None:
             before_swap()

@@ -48,6 +48,7 @@ def recall_at_10(store: FaissStore, queries: np.ndarray, regions=()) -> float:
 
 def test_crossing_the_threshold_turns_the_store_into_hnsw_over_the_same_vectors(ann_store):
     assert ann_store.approximate and ann_store.count() == 3000
+    assert ann_store.describe() == {"index": "hnsw", "m": "32", "ef_construction": "80", "ef_search": "128"}
     assert np.allclose(ann_store.vectors()[:600], clustered_vectors(600))
     assert recall_at_10(ann_store, clustered_vectors(200, seed=7)) >= 0.98
 
@@ -81,6 +82,6 @@ def test_below_the_threshold_the_store_stays_exact(monkeypatch):
     monkeypatch.setenv(ANN_MIN_VECTORS_ENV, "5000")
     store = FaissStore.create(DIMENSION)
     store.add(clustered_vectors(3000), rows_for(3000))
-    assert not store.approximate
+    assert not store.approximate and store.describe() == {"index": "flat"}
     query = clustered_vectors(1, seed=3)[0]
     assert store.search(query, 10) == store.exact_search(query, 10)

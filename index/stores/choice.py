@@ -88,6 +88,10 @@ class StoreBuild:
         self.store = self._milvus = MilvusStore.create(uri, collection, dimension, choice.milvus_token)
         self.params = {"uri": uri, "collection": collection, "alias": alias}
 
+    def manifest_params(self) -> dict[str, str]:
+        """What the manifest records: where a Milvus collection is, or which FAISS index was built."""
+        return self.params if self.kind == "milvus" else self.store.describe()
+
     def abort(self) -> None:
         if self.kind == "milvus":
             with contextlib.suppress(Exception):

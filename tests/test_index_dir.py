@@ -382,6 +382,8 @@ def test_a_build_removes_staging_folders_of_killed_builds_but_not_of_running_one
     # An older kind of leftover without a lock file.
     unlocked = index_dir.parent / f"{staging_prefix(index_dir)}fedcba9876543210"
     unlocked.mkdir()
+    # A lock left without its folder (killed between the two).
+    (index_dir.parent / f"{staging_prefix(index_dir)}1111222233334444.lock").touch()
     # A build still running in another process holds its lock.
     running = index_dir.parent / f"{staging_prefix(index_dir)}00000000ffffffff"
     holder = subprocess.Popen(

@@ -30,7 +30,7 @@ from assistant.retrieve import (
 )
 from assistant.settings import resolve_settings
 from corpus.loader import load_documents
-from eval.metrics import percentile
+from eval.bench import warm_latencies
 from eval.questions import QUESTIONS_DIR, load_questions
 from eval.run import evaluate
 from eval.systems import AssistantSystem
@@ -90,15 +90,8 @@ class Named:
 
 def warm_p50_ms(assistant: Assistant) -> float:
     questions = load_questions(QUESTIONS_DIR / "dev.jsonl")
-    for question in questions:
-        assistant.ask(question.q, history=list(question.history))
-    latencies = []
-    for _ in range(WARM_ROUNDS):
-        for question in questions:
-            started = time.perf_counter()
-            assistant.ask(question.q, history=list(question.history))
-            latencies.append((time.perf_counter() - started) * 1000)
-    return round(percentile(latencies, 0.5), 2)
+    ask = lambda q: assistant.ask(q.q, history=list(q.history))  # noqa: E731
+    return warm_latencies(ask, questions, WARM_ROUNDS)["p50_ms"]
 
 
 def main() -> int:

@@ -133,11 +133,12 @@ def _item_embed() -> dict:
     return {"passages_per_s": rates, "one_query_ms": round((time.perf_counter() - started) / 20 * 1000, 2)}
 
 
-def _warm_latencies(ask, questions) -> dict:
+def warm_latencies(ask, questions, rounds: int = WARM_ROUNDS) -> dict:
+    """``ask(question)`` over every question once to warm up, then ``rounds`` times timed: p50, p95, count."""
     for question in questions:  # warm-up: model, tokenizer and caches loaded once
         ask(question)
     latencies = []
-    for _ in range(WARM_ROUNDS):
+    for _ in range(rounds):
         for question in questions:
             started = time.perf_counter()
             ask(question)
@@ -156,7 +157,7 @@ def _item_ask() -> dict:
 
     assistant = Assistant.load(progress=False)
     questions = load_questions(DEFAULT_QUESTIONS)
-    return _warm_latencies(lambda q: assistant.ask(q.q, history=list(q.history)), questions)
+    return warm_latencies(lambda q: assistant.ask(q.q, history=list(q.history)), questions)
 
 
 def _item_baseline() -> dict:
@@ -172,7 +173,7 @@ def _item_baseline() -> dict:
     embedder = CachedEmbedder(embedder_from_name(settings.embedder_name), settings.cache_dir)
     baseline = LangChainBaseline(load_documents(settings.corpus_dir_or_default), embedder)
     questions = load_questions(DEFAULT_QUESTIONS)
-    return _warm_latencies(lambda q: baseline.retrieve(q, 5), questions)
+    return warm_latencies(lambda q: baseline.retrieve(q, 5), questions)
 
 
 ITEMS = {"build": _item_build, "embed": _item_embed, "ask": _item_ask, "baseline": _item_baseline}

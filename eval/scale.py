@@ -18,8 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.metrics import percentile
-
 WARM_ROUNDS = 2
 ANN_SAMPLE_QUERIES = 200
 TIE_TOLERANCE = 1e-6
@@ -48,6 +46,7 @@ class CachedEmbedder:
 
 def measure_scale(clause_count: int, workdir: Path, cache_dir: Path, questions_path: Path) -> dict:
     from assistant.api import Assistant
+    from eval.bench import warm_latencies
     from eval.questions import load_questions
     from eval.synthetic import PooledSentenceEmbedder, generate_corpus
     from index.build import build_index
@@ -74,15 +73,9 @@ def measure_scale(clause_count: int, workdir: Path, cache_dir: Path, questions_p
     index = open_index(index_dir, embedder.id, corpus_dir)
     open_s = time.perf_counter() - started
     assistant = Assistant(index, embedder, SearchTokenizer(cache_dir))
-    questions = load_questions(questions_path)
-    for question in questions:
-        assistant.ask(question.q, history=list(question.history))
-    latencies = []
-    for _ in range(WARM_ROUNDS):
-        for question in questions:
-            started = time.perf_counter()
-            assistant.ask(question.q, history=list(question.history))
-            latencies.append((time.perf_counter() - started) * 1000)
+    latencies = warm_latencies(
+        lambda q: assistant.ask(q.q, history=list(q.history)), load_questions(questions_path), WARM_ROUNDS
+    )
 
     figures = {
         "clauses": report.clauses,
@@ -96,11 +89,7 @@ def measure_scale(clause_count: int, workdir: Path, cache_dir: Path, questions_p
         "open_s": round(open_s, 2),
         "store": manifest.get("store"),
         "store_params": manifest.get("store_params"),
-        "warm_ask_ms": {
-            "p50": round(percentile(latencies, 0.5), 2),
-            "p95": round(percentile(latencies, 0.95), 2),
-            "n": len(latencies),
-        },
+        "warm_ask_ms": {"p50": latencies["p50_ms"], "p95": latencies["p95_ms"], "n": latencies["asks"]},
         "peak_rss_mb": _peak_rss_mb(),
     }
     recall = _ann_recall_at_10(index)

@@ -110,15 +110,13 @@ def _item_build(label: str, index_dir: str) -> dict:
 
 def _item_embed() -> dict:
     from assistant.settings import resolve_settings
-    from index.build import parse_corpus
+    from index.build import PART_MAX_CHARS, parse_corpus
     from index.embedders import embedder_from_name
 
     settings = resolve_settings()
     embedder = embedder_from_name(settings.embedder_name)
     clauses = parse_corpus(settings.corpus_dir_or_default)
     # Real passages of the corpus, cut to the length the index embeds (PART_MAX_CHARS).
-    from index.build import PART_MAX_CHARS
-
     texts = [clause.text[:PART_MAX_CHARS] for clause in clauses][:EMBED_RATE_PASSAGES]
     short = [text[:40] for text in texts]
     embedder.encode_passages(texts[:2])

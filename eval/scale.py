@@ -105,7 +105,7 @@ def _exact_against_hnsw(vectors: np.ndarray) -> dict:
     graphs (their build time, and recall@10 against exact at each efSearch tried) on this size's vectors."""
     import faiss
 
-    from index.stores.faiss_store import HNSW_EF_CONSTRUCTION, HNSW_NEIGHBOURS
+    from index.stores.faiss_store import HNSW_EF_CONSTRUCTION, HNSW_NEIGHBOURS, hnsw_over
 
     rng = np.random.default_rng(1)
     queries = vectors[rng.choice(len(vectors), size=ANN_SAMPLE_QUERIES, replace=False)]
@@ -115,9 +115,7 @@ def _exact_against_hnsw(vectors: np.ndarray) -> dict:
     flat.add(vectors)
     exact_scores, exact_ms = _one_by_one(flat, queries)
     started = time.perf_counter()
-    hnsw = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
-    hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    hnsw.add(vectors)
+    hnsw = hnsw_over(vectors, vectors.shape[1])  # the graph the FAISS store builds
     result = {
         "vectors": len(vectors),
         "exact_query_ms_p50": exact_ms,

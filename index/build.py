@@ -99,13 +99,16 @@ def build_index(
         embedding_cache = cache_dir / EMBEDDINGS_DIR if use_embedding_cache else None
         vectors = _embed_parts(embedder, parts, clause_by_id, progress, embedding_cache)
         dense = StoreBuild(store or previous_choice(index_dir), embedder.dimension, index_dir)
-        dense.store.add(vectors, vector_rows(parts, clause_by_id))
+        # Each clause's BM25 key, made once: both local BM25 indexes and Milvus' full-text field read it.
+        bm25_keys = {clause.id: bm25_key(clause) for clause in clauses}
+        dense.store.add(vectors, vector_rows(parts, clause_by_id, bm25_keys))
         dense.store.save(staging)
 
         tokenizer = SearchTokenizer(cache_dir)
-        bm25 = BM25Index.build(tokenizer.tokens(bm25_key(clause)) for clause in clauses)
+        bm25 = BM25Index.build(tokenizer.tokens(bm25_keys[clause.id]) for clause in clauses)
         bm25.save(staging / BM25_DIR)
-        BM25Index.build(tokenizer.bigrams(bm25_key(clause)) for clause in clauses).save(staging / BM25_BIGRAMS_DIR)
+        bigrams = BM25Index.build(tokenizer.bigrams(bm25_keys[clause.id]) for clause in clauses)
+        bigrams.save(staging / BM25_BIGRAMS_DIR)
         _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary))
         _write_clauses(staging / CLAUSES_FILE, clauses, parts_by_clause)
 

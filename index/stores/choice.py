@@ -11,7 +11,6 @@ from pathlib import Path
 
 from corpus.errors import InputError
 from corpus.model import Clause, ClausePart
-from index.keys import bm25_key
 from index.manifest import Manifest
 from index.stores.base import VectorRow, VectorStore
 
@@ -47,8 +46,11 @@ def previous_choice(index_dir: Path) -> StoreChoice:
     return StoreChoice()
 
 
-def vector_rows(parts: Sequence[ClausePart], clause_by_id: dict[str, Clause]) -> list[VectorRow]:
-    """One row per part; the first part of each clause carries the clause's BM25 key, the others none.
+def vector_rows(
+    parts: Sequence[ClausePart], clause_by_id: dict[str, Clause], bm25_keys: dict[str, str]
+) -> list[VectorRow]:
+    """One row per part; the first part of each clause carries the clause's BM25 key (``bm25_keys`` by clause
+    id), the others none.
 
     Milvus' BM25 then scores whole clauses, as the local BM25 does, and each clause is counted once in its
     document statistics.
@@ -56,7 +58,7 @@ def vector_rows(parts: Sequence[ClausePart], clause_by_id: dict[str, Clause]) ->
     rows, seen = [], set()
     for number, part in enumerate(parts):
         clause = clause_by_id[part.clause_id]
-        text = "" if clause.id in seen else bm25_key(clause)
+        text = "" if clause.id in seen else bm25_keys[clause.id]
         seen.add(clause.id)
         rows.append(VectorRow(number, clause.id, clause.document_id, clause.region, text))
     return rows

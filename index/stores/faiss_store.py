@@ -74,7 +74,7 @@ class FaissStore:
             raise ValueError(f"{len(rows)} row records for {len(vectors)} vectors")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if not self.approximate and self.count() + len(vectors) >= ann_min_vectors():
-            self._index = _hnsw_over(self._flat_vectors(), self.dimension)
+            self._index = hnsw_over(self._flat_vectors(), self.dimension)
         self._index.add(vectors)
         self._rows.extend(rows)
         self._positions_by_region = None
@@ -84,7 +84,7 @@ class FaissStore:
         if positions and self.approximate:
             # HNSW cannot remove vectors: rebuild the graph over the vectors that stay.
             keep = np.setdiff1d(np.arange(self.count()), positions)
-            self._index = _hnsw_over(self._flat_vectors()[keep], self.dimension)
+            self._index = hnsw_over(self._flat_vectors()[keep], self.dimension)
             gone = set(positions)
             self._rows = [row for position, row in enumerate(self._rows) if position not in gone]
             self._positions_by_region = None
@@ -184,7 +184,7 @@ class FaissStore:
         return flat.reconstruct_n(0, flat.ntotal) if flat.ntotal else np.zeros((0, self.dimension), np.float32)
 
 
-def _hnsw_over(vectors: np.ndarray, dimension: int):
+def hnsw_over(vectors: np.ndarray, dimension: int):
     """An HNSW graph (inner product) holding ``vectors``."""
     import faiss
 

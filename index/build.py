@@ -109,7 +109,7 @@ def build_index(
         bm25.save(staging / BM25_DIR)
         bigrams = BM25Index.build(tokenizer.bigrams(bm25_keys[clause.id]) for clause in clauses)
         bigrams.save(staging / BM25_BIGRAMS_DIR)
-        _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary))
+        _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary, cache_dir))
         _write_clauses(staging / CLAUSES_FILE, clauses, parts_by_clause)
 
         fingerprint = corpus_fingerprint(corpus_dir)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.translation import build_translation_table, english_terms, translate
+from index.translation import build_translation_table, dictionary_entries, english_terms, translate
 
 
 @pytest.fixture(scope="module")
@@ -37,3 +37,14 @@ def test_a_known_phrase_wins_over_its_words(table):
 
 def test_unknown_words_translate_to_nothing(table):
     assert translate(english_terms("xylophone quantum"), table) == {}
+
+
+def test_the_parsed_dictionary_is_cached_and_a_damaged_cache_is_rebuilt(table, tmp_path):
+    vocabulary = ["盲人", "按摩", "诊所", "国有企业", "国有", "企业", "贷款", "补贴", "福建"]
+    assert build_translation_table(vocabulary, tmp_path) == table
+    (cache_file,) = tmp_path.glob("cedict-*.marshal")
+    assert build_translation_table(vocabulary, tmp_path) == table  # now read from the cache
+    cache_file.write_bytes(cache_file.read_bytes()[:1000])  # a cut-off cache, as a full disk might leave it
+    assert build_translation_table(vocabulary, tmp_path) == table
+    assert len(dictionary_entries(tmp_path)) > 100_000
+    assert [path.name for path in tmp_path.iterdir()] == [cache_file.name]  # no partial files left

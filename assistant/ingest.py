@@ -178,7 +178,7 @@ def _rebuild(settings: Settings, corpus_dir: Path, stage: Callable[[Path], None]
         build_index(
             staged,
             settings.index_dir,
-            embedder_from_name(settings.embedder_name),
+            embedder_from_name(settings.embedder_name, settings.cache_dir),
             settings.cache_dir,
             recorded_corpus_dir=corpus_dir,
             before_swap=commit,

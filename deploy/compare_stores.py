@@ -101,7 +101,7 @@ def main() -> int:
     parser.add_argument("--no-eval", action="store_true", help="build and latency figures only")
     args = parser.parse_args()
     settings = resolve_settings()
-    embedder = embedder_from_name(settings.embedder)
+    embedder = embedder_from_name(settings.embedder_name, settings.cache_dir)
     corpus_dir = settings.corpus_dir_or_default
     documents = load_documents(corpus_dir)
     figures: dict = {"build_s": {}, "warm_ask_p50_ms": {}, "eval": {}}

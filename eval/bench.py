@@ -99,7 +99,7 @@ def _item_build(label: str, index_dir: str) -> dict:
     from index.embedders import embedder_from_name
 
     settings = resolve_settings()
-    embedder = embedder_from_name(settings.embedder_name)
+    embedder = embedder_from_name(settings.embedder_name, settings.cache_dir)
     started = time.perf_counter()
     report = build_index(
         settings.corpus_dir_or_default, Path(index_dir), embedder, settings.cache_dir, False, label == "warm"
@@ -114,7 +114,7 @@ def _item_embed() -> dict:
     from index.embedders import embedder_from_name
 
     settings = resolve_settings()
-    embedder = embedder_from_name(settings.embedder_name)
+    embedder = embedder_from_name(settings.embedder_name, settings.cache_dir)
     clauses = parse_corpus(settings.corpus_dir_or_default)
     # Real passages of the corpus, cut to the length the index embeds (PART_MAX_CHARS).
     texts = [clause.text[:PART_MAX_CHARS] for clause in clauses][:EMBED_RATE_PASSAGES]
@@ -168,7 +168,7 @@ def _item_baseline() -> dict:
     from index.embedders import embedder_from_name
 
     settings = resolve_settings()
-    embedder = CachedEmbedder(embedder_from_name(settings.embedder_name), settings.cache_dir)
+    embedder = CachedEmbedder(embedder_from_name(settings.embedder_name, settings.cache_dir), settings.cache_dir)
     baseline = LangChainBaseline(load_documents(settings.corpus_dir_or_default), embedder)
     questions = load_questions(DEFAULT_QUESTIONS)
     return warm_latencies(lambda q: baseline.retrieve(q, 5), questions)

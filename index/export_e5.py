@@ -61,6 +61,7 @@ class E5Weights:
     unk: int
     normalisation: dict[int, str]  # code point -> replacement; code points not listed stay as they are
     tensors: dict[str, np.ndarray]  # float32, dequantised
+    word_q4: bytes = b""  # the word-embedding table as the file stores it (Q4_0 blocks, row after row)
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def read_e5_weights(path: Path) -> E5Weights:
 
     (n_tensors,) = reader.unpack("i")
     tensors = {}
+    word_q4 = b""
     for _ in range(n_tensors):
         (name_size,) = reader.unpack("H")
         name = reader.take(name_size).decode("ascii")
@@ -128,6 +130,8 @@ def read_e5_weights(path: Path) -> E5Weights:
         count, offset, size = reader.unpack("IQQ")
         raw = data[offset : offset + size]
         tensors[name] = dequantize_q4_0(raw, count) if dtype == Q4_0 else np.frombuffer(raw, "<f4", count).copy()
+        if name == "emb.word" and dtype == Q4_0:
+            word_q4 = raw
     return E5Weights(
         hidden=hidden,
         layers=layers,
@@ -144,6 +148,7 @@ def read_e5_weights(path: Path) -> E5Weights:
         unk=unk,
         normalisation=normalisation,
         tensors=tensors,
+        word_q4=word_q4,
     )
 
 

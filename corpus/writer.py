@@ -45,9 +45,9 @@ def write_document(corpus_dir: Path, doc_id: str, text: str, metadata: dict[str,
     folder = corpus_dir / DOCUMENTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     record = {"id": doc_id, **metadata}
-    _write_atomically(folder / f"{doc_id}.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    write_atomically(folder / f"{doc_id}.json", json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     text_path = folder / f"{doc_id}.txt"
-    _write_atomically(text_path, text)
+    write_atomically(text_path, text)
     return text_path
 
 
@@ -62,10 +62,11 @@ def remove_document(corpus_dir: Path, doc_id: str) -> None:
     (folder / f"{doc_id}.json").unlink(missing_ok=True)
 
 
-def _write_atomically(path: Path, content: str) -> None:
+def write_atomically(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8) so that readers see the old file or the whole new one, never a part."""
     pending = path.with_name(f".{path.name}.{os.getpid()}.pending")
-    with pending.open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(content)
+    with pending.open("wb") as handle:
+        handle.write(content.encode("utf-8") if isinstance(content, str) else content)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(pending, path)

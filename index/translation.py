@@ -8,7 +8,6 @@ definition it is ("clinic" is all of 诊所's definition, half of "blind person"
 from __future__ import annotations
 
 import marshal
-import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -93,10 +92,10 @@ def dictionary_entries(cache_dir: Path | None = None) -> list[tuple[str, list[st
 
     entries = [(entry["simplified"], list(entry["definitions"])) for entry in CcCedict().get_entries()]
     if cache_file is not None:
+        from corpus.writer import write_atomically
+
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache_file.with_name(f".{cache_file.name}.{os.getpid()}")
-        partial.write_bytes(marshal.dumps(entries))
-        os.replace(partial, cache_file)  # readers see the old file or the whole new one, never a part
+        write_atomically(cache_file, marshal.dumps(entries))
     return entries
 
 

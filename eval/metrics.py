@@ -31,6 +31,15 @@ def recall_at(retrieved: Sequence[Range], gold: Sequence[Range], k: int) -> floa
     return sum(1 for rank in ranks if rank is not None and rank <= k) / len(gold)
 
 
+def success_at(retrieved: Sequence[Range], gold: Sequence[Range], k: int) -> float:
+    """1 when a passage in the top k hits any gold span, else 0 (trec_eval's success@k).
+
+    For a question about one clause this is recall@k. A question about n regions' clauses can reach a recall@1
+    of only 1/n, so success@1 is the measure of "the first passage answers": the one a reader sees first.
+    """
+    return 1.0 if any(passage.overlaps(span) for passage in retrieved[:k] for span in gold) else 0.0
+
+
 def reciprocal_rank(retrieved: Sequence[Range], gold: Sequence[Range], k: int = 10) -> float:
     """1 / rank of the first passage in the top k hitting any gold span; 0 when none does."""
     for rank, passage in enumerate(retrieved[:k], start=1):

@@ -22,7 +22,7 @@ def write_report(folder: Path, report: dict, details: dict[str, list[dict]], sou
         "",
         f"![recall@k per configuration]({CHART_FILE})",
         "",
-        "## By question type (recall@1 / recall@5 / MRR@10)",
+        "## By question type (recall@1 / success@1 / recall@5 / MRR@10)",
         "",
         "| config | " + " | ".join(_types(report)) + " |",
         "|---|" + "---|" * len(_types(report)),
@@ -31,9 +31,8 @@ def write_report(folder: Path, report: dict, details: dict[str, list[dict]], sou
         cells = []
         for kind in _types(report):
             values = metrics["by_type"].get(kind)
-            cells.append(
-                f"{values['recall@1']:.2f} / {values['recall@5']:.2f} / {values['mrr@10']:.2f}" if values else "–"
-            )
+            keys = ("recall@1", "success@1", "recall@5", "mrr@10")
+            cells.append(" / ".join(f"{values[key]:.2f}" for key in keys) if values else "–")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", f"## Misses of `{default}` (the shipped configuration)", ""]
     misses = [row for row in details[default] if _missed(row)]

@@ -11,7 +11,7 @@ import pytest
 
 from corpus.errors import InputError
 from corpus.loader import default_corpus_dir, load_documents
-from eval.metrics import Range, ndcg_at, recall_at, reciprocal_rank
+from eval.metrics import Range, ndcg_at, recall_at, reciprocal_rank, success_at
 from eval.questions import QUESTIONS_DIR, load_questions, validate_questions
 from eval.run import FloorError, check_floor
 
@@ -106,7 +106,7 @@ def test_metrics_agree_with_trec_eval():
     }
     qrels = {q: dict.fromkeys(gold, 1) for q, (_, gold) in cases.items()}
     run = {q: {cid: float(len(ranked) - i) for i, cid in enumerate(ranked)} for q, (ranked, _) in cases.items()}
-    measures = {"recall_1", "recall_5", "recall_10", "recip_rank", "ndcg_cut_10"}
+    measures = {"recall_1", "recall_5", "recall_10", "success_1", "success_5", "recip_rank", "ndcg_cut_10"}
     expected = pytrec_eval.RelevanceEvaluator(qrels, measures).evaluate(run)
     for q, (ranked, gold) in cases.items():
         retrieved = [clause[c] for c in ranked]
@@ -114,6 +114,8 @@ def test_metrics_agree_with_trec_eval():
         assert recall_at(retrieved, spans, 1) == pytest.approx(expected[q]["recall_1"])
         assert recall_at(retrieved, spans, 5) == pytest.approx(expected[q]["recall_5"])
         assert recall_at(retrieved, spans, 10) == pytest.approx(expected[q]["recall_10"])
+        assert success_at(retrieved, spans, 1) == pytest.approx(expected[q]["success_1"])
+        assert success_at(retrieved, spans, 5) == pytest.approx(expected[q]["success_5"])
         assert reciprocal_rank(retrieved, spans, 10) == pytest.approx(expected[q]["recip_rank"])
         assert ndcg_at(retrieved, spans, 10) == pytest.approx(expected[q]["ndcg_cut_10"])
 

@@ -45,9 +45,11 @@ test: $(STAMP) $(INDEX) system-deps
 	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --floor eval/floor.json --report artifacts/eval
 	$(BIN)/python -m pytest
 
-# The README's evaluation table and chart: every configuration side by side on the held-out test questions.
+# The README's evaluation tables and charts: every configuration side by side on the held-out test questions, and on
+# the holdout questions written blind to the system after all tuning (eval/questions/holdout.jsonl).
 report: $(STAMP) $(INDEX)
 	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --report docs/eval
+	$(BIN)/policyqa eval --questions eval/questions/holdout.jsonl --report docs/eval/holdout
 
 clean:
 	rm -rf .policyqa $(VENV)

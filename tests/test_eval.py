@@ -26,9 +26,11 @@ def documents():
 def test_shipped_question_files_are_valid_and_large_enough(documents):
     dev = load_questions(QUESTIONS_DIR / "dev.jsonl")
     test = load_questions(QUESTIONS_DIR / "test.jsonl")
+    holdout = load_questions(QUESTIONS_DIR / "holdout.jsonl")
     validate_questions(dev, documents, "dev.jsonl")
     validate_questions(test, documents, "test.jsonl")
-    everything = dev + test
+    validate_questions(holdout, documents, "holdout.jsonl")
+    everything = dev + test + holdout
     assert len({q.id for q in everything}) == len(everything) >= 100
 
     def count(condition) -> int:

@@ -41,8 +41,9 @@ system-deps:
 
 test: $(STAMP) $(INDEX) system-deps
 	$(BIN)/ruff check .
-	# The accuracy floor: the shipped configuration on the held-out test questions (eval/floor.json).
+	# The accuracy floor: the shipped configuration on the held-out test and holdout questions (eval/floor.json).
 	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --floor eval/floor.json --report artifacts/eval
+	$(BIN)/policyqa eval --questions eval/questions/holdout.jsonl --floor eval/floor.json --report artifacts/eval/holdout
 	$(BIN)/python -m pytest
 
 # The README's evaluation tables and charts: every configuration side by side on the held-out test questions, and on

@@ -17,11 +17,19 @@ EACH_REGION_RE = re.compile(
     r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b",
     re.IGNORECASE,
 )
-# A follow-up that leans on the previous question: "那吉林呢?", "What about Shanghai?", "And Jilin?"
-FOLLOW_UP_ZH_RE = re.compile(r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$")
+# A follow-up that leans on the previous question: "那吉林呢?", "落到每个县呢,有没有…?", "吉林的期限又是什么时候?",
+# "What about Shanghai?", "And Jilin?"
+FOLLOW_UP_ZH_RE = re.compile(
+    r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]|又(?:是|有|该|該|要|能|怎)"
+)
 FOLLOW_UP_EN_RE = re.compile(
     r"^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\b", re.IGNORECASE
 )
+# A question this short ("For how many months?", "要多久?") in a chat is elliptical: it asks on about the last topic.
+ELLIPTICAL_MAX_WORDS = 5
+ELLIPTICAL_MAX_CJK = 6
+WORD_RE = re.compile(r"[A-Za-z]+")
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 FOLLOW_UP_FILLER_RE = re.compile(
     r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|的情况|的情況|如何)?[??。.!!\s]*$"
     r"|^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\s*",
@@ -102,10 +110,13 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     table = region_table()
     mentions = table.find(question)
     core = _without_mentions(question, mentions)
+    remainder = FOLLOW_UP_FILLER_RE.sub("", core)
+    own_words = CONNECTIVES_RE.sub("", remainder)
     leans_on_previous = (
         FOLLOW_UP_ZH_RE.search(question.strip())
         or FOLLOW_UP_EN_RE.search(question)
-        or not CONNECTIVES_RE.sub("", FOLLOW_UP_FILLER_RE.sub("", core))
+        or not own_words
+        or (not mentions and _elliptical(question))
     )
     if not leans_on_previous:
         return question
@@ -114,8 +125,11 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     if mentions:
         names = CONNECTOR[language].join(dict.fromkeys(m.surface for m in mentions))
         if not previous_mentions:
-            return f"{names} {previous}" if language != "en" else f"{previous} ({names})"
-        return _replace_mentions(previous, previous_mentions, names)
+            moved = f"{names} {previous}" if language != "en" else f"{previous} ({names})"
+        else:
+            moved = _replace_mentions(previous, previous_mentions, names)
+        # "What about Shanghai, anything for employers beyond the quota?" asks something of its own as well.
+        return f"{moved} {question}" if own_words and QUESTION_WORD_RE.search(remainder) else moved
     topic = FOLLOW_UP_FILLER_RE.sub("", question).strip()
     if not topic:
         return question
@@ -125,6 +139,14 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     # A bare new subject ("那大学生呢?") keeps the previous question's regions.
     places = CONNECTOR[language].join(dict.fromkeys(m.surface for m in previous_mentions))
     return f"{topic} in {places}" if detect_script(question) == "en" else f"{places}{topic}"
+
+
+def _elliptical(question: str) -> bool:
+    """Too short to stand alone: at most ELLIPTICAL_MAX_WORDS English words or ELLIPTICAL_MAX_CJK Chinese characters."""
+    chinese = len(CJK_RE.findall(question))
+    if chinese:
+        return chinese <= ELLIPTICAL_MAX_CJK
+    return len(WORD_RE.findall(question)) <= ELLIPTICAL_MAX_WORDS
 
 
 def _without_mentions(text: str, mentions: Sequence[RegionMention]) -> str:

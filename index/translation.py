@@ -23,6 +23,8 @@ MAX_PHRASE_WORDS = 3
 # Words that differ before stemming but mean the same to a dictionary lookup.
 WORD_VARIANTS = {"people": "person", "persons": "person", "startup": "start-up", "startups": "start-up"}
 WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
+# "Fujian's" is Fujian: the possessive's "s" would otherwise look up CC-CEDICT's entries for the letter S.
+POSSESSIVE_RE = re.compile(r"['’]s\b")
 QUALIFIER_RE = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 ENGLISH_STOPWORDS = frozenset(
@@ -43,7 +45,11 @@ def _stemmer():
 
 def english_terms(text: str) -> list[str]:
     """Stemmed content words of an English text."""
-    words = [WORD_VARIANTS.get(w, w) for w in WORD_RE.findall(text.lower()) if w not in ENGLISH_STOPWORDS]
+    words = [
+        WORD_VARIANTS.get(w, w)
+        for w in WORD_RE.findall(POSSESSIVE_RE.sub("", text.lower()))
+        if w not in ENGLISH_STOPWORDS and len(w) > 1
+    ]
     return _stemmer().stemWords(words)
 
 

@@ -82,6 +82,30 @@ def test_explicit_region_overrides_the_question():
             "吉林計劃培育多少個殘疾人創業孵化基地? 那每個市州至少要有幾個?",
         ),
         ("那吉林呢?", ["福建对盲人医疗按摩诊所有哪些扶持?", "那上海呢?"], "吉林对盲人医疗按摩诊所有哪些扶持?"),
+        # "呢," mid-question and "又是" lean on the previous question too; a very short question is elliptical.
+        (
+            "落到每个县呢,有没有数量要求?",
+            ["吉林打算培育多少个残疾人创业孵化基地?"],
+            "吉林打算培育多少个残疾人创业孵化基地? 落到每个县呢,有没有数量要求?",
+        ),
+        (
+            "吉林的期限又是什麼時候?",
+            ["福建的機關單位最晚什麼時候要安排殘疾人就業?"],
+            "吉林的機關單位最晚什麼時候要安排殘疾人就業? 吉林的期限又是什麼時候?",
+        ),
+        (
+            "For how many months?",
+            ["Does Fujian keep the allowance after work starts?"],
+            "Does Fujian keep the allowance after work starts? For how many months?",
+        ),
+        ("要多久?", ["福建低保渐退期是多久?"], "福建低保渐退期是多久? 要多久?"),
+        # A new region with a question of its own keeps both.
+        (
+            "What about Shanghai, anything for employers who go beyond the quota?",
+            ["What tax breaks do employers in Fujian get?"],
+            "What tax breaks do employers in Shanghai get? What about Shanghai, anything for employers who go beyond "
+            "the quota?",
+        ),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
@@ -90,6 +114,9 @@ def test_follow_ups_are_resolved_against_the_previous_question(question, history
 
 def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up("福建有哪些税费优惠?", ["上海对盲人医疗按摩诊所有哪些扶持?"]) == "福建有哪些税费优惠?"
+    assert resolve_follow_up("盲人按摩店有什么扶持政策?", ["福建低保渐退期是多久?"]) == "盲人按摩店有什么扶持政策?"
+    long_english = "Which companies must hire disabled people under the quota rules?"
+    assert resolve_follow_up(long_english, ["What does Fujian offer?"]) == long_english
     assert resolve_follow_up("那吉林呢?", []) == "那吉林呢?"
 
 

@@ -20,6 +20,9 @@ def test_english_terms_are_stemmed_content_words():
         "clinic",
     ]
     assert english_terms("blind people") == ["blind", "person"]
+    # A possessive is not the letter S (CC-CEDICT's entries for "S" are noise to a question).
+    assert english_terms("Fujian's job centres’ rules") == english_terms("Fujian job centres rules")
+    assert english_terms("Fujian’s plan") == ["fujian", "plan"]
 
 
 def test_words_map_to_corpus_tokens_only(table):

@@ -27,10 +27,12 @@ def test_shipped_question_files_are_valid_and_large_enough(documents):
     dev = load_questions(QUESTIONS_DIR / "dev.jsonl")
     test = load_questions(QUESTIONS_DIR / "test.jsonl")
     holdout = load_questions(QUESTIONS_DIR / "holdout.jsonl")
+    dev2 = load_questions(QUESTIONS_DIR / "dev2.jsonl")
+    validate_questions(dev2, documents, "dev2.jsonl")
     validate_questions(dev, documents, "dev.jsonl")
     validate_questions(test, documents, "test.jsonl")
     validate_questions(holdout, documents, "holdout.jsonl")
-    everything = dev + test + holdout
+    everything = dev + dev2 + test + holdout
     assert len({q.id for q in everything}) == len(everything) >= 100
 
     def count(condition) -> int:

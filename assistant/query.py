@@ -25,7 +25,7 @@ FOLLOW_UP_ZH_RE = re.compile(
 FOLLOW_UP_EN_RE = re.compile(
     r"^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\b", re.IGNORECASE
 )
-# A question this short ("For how many months?", "要多久?") in a chat is elliptical: it asks on about the last topic.
+# A question this short ("For how many months?", "要多久?") in a chat is elliptical: it asks more about the last topic.
 ELLIPTICAL_MAX_WORDS = 5
 ELLIPTICAL_MAX_CJK = 6
 WORD_RE = re.compile(r"[A-Za-z]+")

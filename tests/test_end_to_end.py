@@ -84,6 +84,19 @@ def test_follow_up_question_moves_to_the_new_region(real_assistant):
     assert answer.passages[0].clause.id == "jilin-2-3-7"
 
 
+def test_elliptical_follow_ups_are_answered_from_the_previous_question(real_assistant):
+    county = real_assistant.ask("落到每个县呢,有没有数量要求?", history=["吉林打算培育多少个残疾人创业孵化基地?"])
+    assert county.regions == ("吉林",)
+    assert county.passages[0].clause.id == "jilin-2-2-3"  # 各縣(市、區)力爭發展1個
+    months = real_assistant.ask(
+        "For how many months?",
+        history=["Does Fujian let disabled people keep their minimum living allowance after they start working?"],
+    )
+    assert months.regions == ("福建",)
+    assert months.passages[0].clause.id == "fujian-8-3"
+    assert "6—12月" in months.sentences[0].text
+
+
 def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assistant):
     """A floor, not the measured figure: a change that makes answers clearly worse fails here."""
     questions = load_questions(QUESTIONS_DIR / "dev.jsonl")

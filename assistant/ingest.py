@@ -21,7 +21,7 @@ from corpus.parse import parse_document
 from corpus.regions import region_table
 from corpus.writer import document_id, find_same_text, remove_document, write_document
 from index.manifest import Manifest
-from index.scratch import ScratchDir
+from index.scratch import ScratchDir, remove_abandoned
 
 NATIONAL_HINTS = ("国务院", "國務院", "全国", "全國", "国家", "國家")
 # Where to look for the region when the title names none: the opening of the text.
@@ -75,6 +75,17 @@ def add_documents(
         # Every file is already in the corpus, but the index is not built from it: an earlier `add` was stopped
         # after committing the corpus and before swapping in its index. Finish that `add` now.
         _rebuild(settings, corpus_dir, stage=lambda staged: None, commit=lambda: None)
+    else:
+        # Nothing to build, but an earlier `add` may have been stopped after its index was swapped in and before it
+        # removed its scratch folders: remove what no live process holds, as a rebuild would have.
+        from index.build import staging_prefix
+
+        for parent, prefix in (
+            (settings.cache_dir, STAGED_CORPUS_PREFIX),
+            (settings.index_dir.parent, staging_prefix(settings.index_dir)),
+        ):
+            if parent.is_dir():
+                remove_abandoned(parent, prefix)
     return outcomes
 
 

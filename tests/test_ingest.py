@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -127,10 +128,29 @@ def test_adding_the_same_file_twice_changes_nothing(workspace):
     root, files, env = workspace
     manifest_before = (root / "index" / "manifest.json").read_text(encoding="utf-8")
     fingerprint_before = corpus_fingerprint(root / "corpus")
-    result = _cli("add", str(files / "zhejiang.txt"), env=env)
+    # What an `add` killed after its index swap leaves: its staged corpus and lock, no longer held by anyone.
+    abandoned = root / "cache" / "staged-corpus-0123456789abcdef"
+    (abandoned / "documents").mkdir(parents=True)
+    abandoned.with_name(abandoned.name + ".lock").touch()
+    orphan_lock = root / ".index.building-0123456789abcdef.lock"
+    orphan_lock.touch()
+    # ... and a staged corpus whose owner is alive (this process holds its lock): it must stay.
+    live = root / "cache" / "staged-corpus-fedcba9876543210"
+    (live / "documents").mkdir(parents=True)
+    live_lock = os.open(live.with_name(live.name + ".lock"), os.O_RDWR | os.O_CREAT)
+    fcntl.flock(live_lock, fcntl.LOCK_EX)
+    try:
+        result = _cli("add", str(files / "zhejiang.txt"), env=env)
+    finally:
+        os.close(live_lock)
     assert result.returncode == 0 and "unchanged" in result.stdout
     assert (root / "index" / "manifest.json").read_text(encoding="utf-8") == manifest_before
     assert corpus_fingerprint(root / "corpus") == fingerprint_before
+    assert not abandoned.exists() and not abandoned.with_name(abandoned.name + ".lock").exists()
+    assert not orphan_lock.exists()
+    assert live.is_dir()
+    shutil.rmtree(live)
+    live.with_name(live.name + ".lock").unlink()
 
 
 @pytest.mark.parametrize(

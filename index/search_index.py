@@ -91,7 +91,7 @@ def open_index(
     token_states = None
     if f"{LATE_DIR}/{TOKENS_FILE}" in manifest.files:
         token_states = _load(index_dir / LATE_DIR, lambda: TokenStates.load(index_dir / LATE_DIR))
-        if token_states.part_count != len(parts) or token_states.vectors.shape[1] != manifest.dimension:
+        if token_states.part_count != len(parts) or token_states.projection.shape[0] != manifest.dimension:
             raise IndexProblem(f"{index_dir / LATE_DIR} disagrees with the manifest; {REBUILD_HINT}")
     return SearchIndex(index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations, full_text, token_states)
 

@@ -16,7 +16,7 @@ from assistant.retrieve import LATE_CANDIDATES, Hit, HybridRetriever, LateIntera
 from corpus.errors import IndexProblem
 from index.build import build_index
 from index.embedding_cache import TOKENS_FILE, EmbeddingCache
-from index.late import LATE_DIR, OFFSETS_FILE, TokenStates
+from index.late import LATE_DIR, OFFSETS_FILE, TokenStates, principal_directions
 from index.search_index import open_index
 from index.tokens import SearchTokenizer
 
@@ -64,6 +64,33 @@ def test_offsets_that_disagree_with_the_tokens_do_not_load(tmp_path):
         TokenStates.load(tmp_path)
 
 
+def test_principal_directions_keep_the_inner_products_of_vectors_in_a_smaller_subspace():
+    rng = np.random.default_rng(11)
+    basis = np.linalg.qr(rng.normal(size=(200, 10)))[0]  # 10 orthonormal directions in 200 dimensions
+    vectors = (rng.normal(size=(500, 10)) @ basis.T).astype(np.float32)
+    directions = principal_directions(vectors, 20)
+    assert directions.shape == (200, 20)
+    np.testing.assert_allclose(directions.T @ directions, np.eye(20), atol=1e-5)
+    projected = vectors @ directions
+    np.testing.assert_allclose(projected @ projected.T, vectors @ vectors.T, rtol=1e-3, atol=1e-3)
+    assert np.array_equal(principal_directions(vectors, 20), directions)  # the same vectors, the same matrix
+
+
+def test_few_dimensions_or_few_vectors_are_not_projected():
+    rng = np.random.default_rng(5)
+    assert np.array_equal(principal_directions(_unit_rows(rng, 50, 8), 128), np.eye(8))
+    assert np.array_equal(principal_directions(_unit_rows(rng, 100, 300), 128), np.eye(300))
+
+
+def test_stored_vectors_are_the_projected_tokens_and_a_question_is_projected_alike():
+    rng = np.random.default_rng(9)
+    parts = [_unit_rows(rng, count, 384) for count in (300, 250, 200)]
+    states = TokenStates.from_parts(parts, 384)
+    assert states.vectors.shape == (750, 128) and states.projection.shape == (384, 128)
+    np.testing.assert_allclose(np.linalg.norm(states.vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(states.project(parts[1]), states.vectors[300:550], atol=1e-5)
+
+
 # --- the index ------------------------------------------------------------------------------------------------------
 
 
@@ -85,7 +112,7 @@ def _assistant(corpus_dir: Path, index_dir: Path, cache_dir: Path, embedder) -> 
 def test_an_embedder_with_token_vectors_gets_them_stored_and_checksummed(token_index):
     corpus_dir, index_dir, _ = token_index
     files = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))["files"]
-    assert {f"{LATE_DIR}/tokens.npy", f"{LATE_DIR}/offsets.npy"} <= files.keys()
+    assert {f"{LATE_DIR}/tokens.npy", f"{LATE_DIR}/offsets.npy", f"{LATE_DIR}/projection.npy"} <= files.keys()
     index = open_index(index_dir, HashingTokenEmbedder.id, corpus_dir)
     assert index.token_states is not None and index.token_states.part_count == len(index.parts)
     # One vector per character of each part's search key but its spaces: the clause texts are all there.
@@ -109,7 +136,7 @@ def test_an_embedder_without_token_vectors_builds_an_index_without_them(small_co
     assert assistant.ask("福建盲人医疗按摩诊所有什么扶持", k=3).passages
 
 
-@pytest.mark.parametrize("name", ["tokens.npy", "offsets.npy"])
+@pytest.mark.parametrize("name", ["tokens.npy", "offsets.npy", "projection.npy"])
 def test_damaged_token_vectors_are_an_index_problem_naming_the_file(token_index, tmp_path, name):
     corpus_dir, pristine, _ = token_index
     index_dir = tmp_path / "index"

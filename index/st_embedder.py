@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.errors import InputError
+from index.embedders import TokenEncoding
 
 ST_PREFIX = "st:"
 INSTALL_HINT = "install them with `pip install '.[st]'` (torch==2.13.0 is the CPU build)"
@@ -73,6 +74,36 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._loaded()
         return self._vectors(model.encode_document(list(texts), **self._options(model, PASSAGE_PROMPTS)))
+
+    def encode_with_tokens(self, texts: Sequence[str], is_query: bool) -> TokenEncoding:
+        """Pooled vectors as ``encode_queries``/``encode_passages`` give them and, from the same pass, each text's
+        token vectors (unit length), without the model's special tokens, its prompt or lone spaces, as the default
+        embedder gives them (index/late.py)."""
+        if not texts:
+            return TokenEncoding(np.zeros((0, self.dimension), dtype=np.float32), [])
+        model = self._loaded()
+        options = self._options(model, QUERY_PROMPTS if is_query else PASSAGE_PROMPTS)
+        prompt = model.prompts.get(options["prompt_name"]) or ""
+        options |= {"output_value": None, "convert_to_numpy": False, "normalize_embeddings": False}
+        outputs = model.encode(list(texts), **options)
+        tokenizer = model.tokenizer
+        # The prompt without its trailing space: alone, "query: " ends in a lone "▁" that in context joins the
+        # next word ("▁What"), so counting it would drop the text's first word.
+        prompt_tokens = len(tokenizer(prompt.rstrip(), add_special_tokens=False)["input_ids"]) if prompt.strip() else 0
+        special = np.asarray(sorted(tokenizer.all_special_ids), dtype=np.int64)
+        space = tokenizer.convert_tokens_to_ids("▁") if "▁" in tokenizer.get_vocab() else None
+        vectors, tokens = [], []
+        for output in outputs:
+            present = output["attention_mask"].cpu().numpy().astype(bool)
+            ids = output["input_ids"].cpu().numpy()[present]
+            states = output["token_embeddings"].float().cpu().numpy()[present]
+            keep = np.zeros(len(ids), dtype=bool)
+            keep[np.flatnonzero(~np.isin(ids, special))[prompt_tokens:]] = True
+            if space is not None:
+                keep &= ids != space
+            tokens.append(_unit_rows(states[keep]))
+            vectors.append(output["sentence_embedding"].float().cpu().numpy())
+        return TokenEncoding(_unit_rows(np.stack(vectors)), tokens)
 
     @staticmethod
     def _options(model, prompt_names: tuple[str, ...]) -> dict:
@@ -154,3 +185,7 @@ def _declared_dimension(folder: Path) -> int | None:
         return int(config["word_embedding_dimension"])
     except (OSError, ValueError, KeyError, TypeError, StopIteration):
         return None
+
+
+def _unit_rows(rows: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12), dtype=np.float32)

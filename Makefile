@@ -47,10 +47,11 @@ test: $(STAMP) $(INDEX) system-deps
 	$(BIN)/python -m pytest
 
 # The README's evaluation tables and charts: every configuration side by side on the held-out test questions, and on
-# the holdout questions written blind to the system after all tuning (eval/questions/holdout.jsonl).
+# the two files of holdout questions written blind to the system (eval/questions/holdout.jsonl, holdout2.jsonl).
 report: $(STAMP) $(INDEX)
 	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --report docs/eval
 	$(BIN)/policyqa eval --questions eval/questions/holdout.jsonl --report docs/eval/holdout
+	$(BIN)/policyqa eval --questions eval/questions/holdout2.jsonl --report docs/eval/holdout2
 
 clean:
 	rm -rf .policyqa $(VENV)

@@ -25,6 +25,15 @@ FOLLOW_UP_ZH_RE = re.compile(
 FOLLOW_UP_EN_RE = re.compile(
     r"^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\b", re.IGNORECASE
 )
+# A question that points back at the last topic ("When did it come into force?", "Is there anything comparable on the
+# Jilin side?", "这个补贴要申请吗?") leans on it, however long it is. "it" that points nowhere ("Is it possible to…",
+# "it is hard to…") does not count.
+BACK_REFERENCE_EN_RE = re.compile(
+    r"\b(?:its|they|them|their|these|those|that one|this one|the same|comparable|similar|likewise)\b"
+    r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)",
+    re.IGNORECASE,
+)
+BACK_REFERENCE_ZH_RE = re.compile(r"它|这个|這個|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面")
 # A question this short ("For how many months?", "要多久?") in a chat is elliptical: it asks more about the last topic.
 ELLIPTICAL_MAX_WORDS = 5
 ELLIPTICAL_MAX_CJK = 6
@@ -117,6 +126,8 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
         or FOLLOW_UP_EN_RE.search(question)
         or not own_words
         or (not mentions and _elliptical(question))
+        or BACK_REFERENCE_EN_RE.search(question)
+        or BACK_REFERENCE_ZH_RE.search(question)
     )
     if not leans_on_previous:
         return question

@@ -112,6 +112,16 @@ def test_elliptical_follow_ups_are_answered_from_the_previous_question(real_assi
     assert "6—12月" in months.sentences[0].text
 
 
+def test_a_follow_up_that_points_back_is_answered_in_scope(real_assistant):
+    history = ["What support does a blind massage clinic receive in Fujian?"]
+    jilin = real_assistant.ask("Is there anything comparable on the Jilin side?", history=history)
+    assert jilin.in_scope and jilin.regions == ("吉林",)
+    assert jilin.rewritten.startswith("What support does a blind massage clinic receive in Jilin?")
+    assert "盲人" in jilin.passages[0].clause.text  # Jilin's clause on blind massage
+    chinese = real_assistant.ask("这个扶持要怎么申请?", history=["福建对盲人医疗按摩诊所有哪些扶持?"])
+    assert chinese.in_scope and chinese.passages[0].clause.id == "fujian-5-3"
+
+
 def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assistant):
     """A floor, not the measured figure: a change that makes answers clearly worse fails here."""
     questions = load_questions(QUESTIONS_DIR / "dev.jsonl")

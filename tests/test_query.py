@@ -106,6 +106,23 @@ def test_explicit_region_overrides_the_question():
             "What tax breaks do employers in Shanghai get? What about Shanghai, anything for employers who go beyond "
             "the quota?",
         ),
+        # A question that points back at the last topic ("it", "comparable", "这个…") leans on it, however long.
+        (
+            "When did it come into force, and when does it expire?",
+            ["Which plan sets Fujian's rules for blind massage clinics?"],
+            "Which plan sets Fujian's rules for blind massage clinics? When did it come into force, and when does it "
+            "expire?",
+        ),
+        (
+            "Is there anything comparable on the Jilin side?",
+            ["Does Fujian fund blind massage clinics?"],
+            "Does Jilin fund blind massage clinics? Is there anything comparable on the Jilin side?",
+        ),
+        (
+            "这个补贴要怎么申请?",
+            ["福建对盲人医疗按摩诊所有哪些扶持?"],
+            "福建对盲人医疗按摩诊所有哪些扶持? 这个补贴要怎么申请?",
+        ),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
@@ -118,6 +135,11 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     long_english = "Which companies must hire disabled people under the quota rules?"
     assert resolve_follow_up(long_english, ["What does Fujian offer?"]) == long_english
     assert resolve_follow_up("那吉林呢?", []) == "那吉林呢?"
+    # "it" that points at nothing is no back-reference.
+    expletive = "Is it possible for a deaf person in Shanghai to get a job subsidy?"
+    assert resolve_follow_up(expletive, ["What does Fujian offer blind people?"]) == expletive
+    hard = "In Jilin it is hard to find work as a wheelchair user: is there job matching help?"
+    assert resolve_follow_up(hard, ["What does Fujian offer blind people?"]) == hard
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

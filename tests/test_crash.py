@@ -30,6 +30,7 @@ from index.search_index import open_index
 
 RUNS = 20
 WORKERS = 2
+TIMING_ROUNDS = 2
 SEED = 20261129
 POLICYQA = [sys.executable, "-m", "assistant"]
 WARM_CACHE = PROJECT_ROOT / ".policyqa" / "cache"
@@ -65,6 +66,12 @@ def _run(kind: str, root: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _timed_run(kind: str, root: Path) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.monotonic()
+    result = _run(kind, root)
+    return time.monotonic() - started, result
+
+
 def _manifest(root: Path) -> dict:
     return json.loads((root / "state" / "index" / "manifest.json").read_text(encoding="utf-8"))
 
@@ -90,14 +97,18 @@ def pristine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     shutil.copytree(warm_up / "cache", root / "cache", dirs_exist_ok=True)
     durations, clause_counts = {}, {}
     for kind in ("index", "add"):
-        trials = [tmp_path_factory.mktemp(f"timing-{kind}") for _ in range(WORKERS)]
-        for trial in trials:
-            shutil.copytree(root, trial, dirs_exist_ok=True)
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            results = list(pool.map(lambda trial: _run(kind, trial), trials))  # noqa: B023
-        durations[kind] = time.monotonic() - started
+        timed = []
+        for _ in range(TIMING_ROUNDS):
+            trials = [tmp_path_factory.mktemp(f"timing-{kind}") for _ in range(WORKERS)]
+            for trial in trials:
+                shutil.copytree(root, trial, dirs_exist_ok=True)
+            with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+                timed += pool.map(lambda trial: _timed_run(kind, trial), trials)  # noqa: B023
+        results = [result for _, result in timed]
         assert all(result.returncode == 0 for result in results), [result.stderr for result in results]
+        # The quickest run: one slowed by the machine (the disk still writing the copies just made, another job)
+        # spreads the kill delays past the end of most commands; 11 of 20 kills once landed after the command ended.
+        durations[kind] = min(seconds for seconds, _ in timed)
         clause_counts[kind] = _manifest(trials[0])["clause_count"]
     return root, durations, clause_counts
 

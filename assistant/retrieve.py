@@ -206,11 +206,10 @@ class LateInteractionRetriever:
         tokens = self.dense.query_tokens(query)
         if tokens is None or self.index.token_states is None or not rows:
             return []
-        parts = [part for row in rows for part in self.parts_of_row[row]]
-        scores = self.index.token_states.maxsim(tokens, parts)
+        owners = [(row, part) for row in rows for part in self.parts_of_row[row]]
+        scores = self.index.token_states.maxsim(tokens, [part for _, part in owners])
         best: dict[int, float] = {}
-        for part_row, score in zip(parts, scores, strict=True):
-            row = self.dense.row_of_clause[self.index.parts[part_row].clause_id]
+        for (row, _), score in zip(owners, scores, strict=True):
             best[row] = max(best.get(row, -1.0), float(score))
         return sorted((Hit(row, score) for row, score in best.items()), key=lambda hit: (-hit.score, hit.row))
 

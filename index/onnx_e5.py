@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedders import TokenEncoding
+from index.embedders import TokenEncoding, unit_rows
 from index.scratch import ScratchDir
 
 # Bump when the prepared files change shape or meaning: the folder name carries it, so an old one is never used.
@@ -386,9 +386,7 @@ class OnnxE5Embedder:
             ids = np.concatenate([window.ids for window in windows if window.text_number == number])
             keep = np.arange(len(ids)) >= skip
             keep &= ids != self._space_id
-            states = states[keep]
-            norms = np.maximum(np.linalg.norm(states, axis=1, keepdims=True), 1e-12)
-            tokens.append((states / norms).astype(np.float32))
+            tokens.append(unit_rows(states[keep]))
         return TokenEncoding(vectors, tokens)
 
     def _run(self, windows: list[_Window]) -> tuple[np.ndarray, np.ndarray]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus.errors import InputError
-from index.embedders import TokenEncoding
+from index.embedders import TokenEncoding, unit_rows
 
 ST_PREFIX = "st:"
 INSTALL_HINT = "install them with `pip install '.[st]'` (torch==2.13.0 is the CPU build)"
@@ -101,9 +101,9 @@ class SentenceTransformerEmbedder:
             keep[np.flatnonzero(~np.isin(ids, special))[prompt_tokens:]] = True
             if space is not None:
                 keep &= ids != space
-            tokens.append(_unit_rows(states[keep]))
+            tokens.append(unit_rows(states[keep]))
             vectors.append(output["sentence_embedding"].float().cpu().numpy())
-        return TokenEncoding(_unit_rows(np.stack(vectors)), tokens)
+        return TokenEncoding(unit_rows(np.stack(vectors)), tokens)
 
     @staticmethod
     def _options(model, prompt_names: tuple[str, ...]) -> dict:
@@ -185,7 +185,3 @@ def _declared_dimension(folder: Path) -> int | None:
         return int(config["word_embedding_dimension"])
     except (OSError, ValueError, KeyError, TypeError, StopIteration):
         return None
-
-
-def _unit_rows(rows: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12), dtype=np.float32)

@@ -364,8 +364,7 @@ class OnnxE5Embedder:
             ]
         sums = np.zeros((len(texts), self.dimension), dtype=np.float64)
         weights = np.zeros(len(texts), dtype=np.float64)
-        token_pieces: list[list[tuple[int, np.ndarray]]] = [[] for _ in texts]
-        skip = len(self.content_ids(PREFIXES[is_query].rstrip()))
+        token_pieces: list[list[tuple[_Window, np.ndarray]]] = [[] for _ in texts]
         for batch in _batches(sorted(windows, key=lambda window: len(window.ids))):
             hidden, mask = self._run(batch)
             means = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
@@ -374,16 +373,18 @@ class OnnxE5Embedder:
                 sums[window.text_number] += len(window.ids) * mean
                 weights[window.text_number] += len(window.ids)
                 if with_tokens:
-                    token_pieces[window.text_number].append((window.start, hidden[row, 1 : len(window.ids) + 1]))
+                    token_pieces[window.text_number].append((window, hidden[row, 1 : len(window.ids) + 1]))
         vectors = sums / weights[:, None]
         vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         vectors = vectors.astype(np.float32)
         if not with_tokens:
             return vectors
+        skip = len(self.content_ids(PREFIXES[is_query].rstrip()))
         tokens = []
-        for number, pieces in enumerate(token_pieces):
-            states = np.concatenate([piece for _, piece in sorted(pieces, key=lambda item: item[0])])
-            ids = np.concatenate([window.ids for window in windows if window.text_number == number])
+        for pieces in token_pieces:
+            pieces.sort(key=lambda piece: piece[0].start)  # batches ran shortest window first: text order again
+            states = np.concatenate([piece for _, piece in pieces])
+            ids = np.concatenate([window.ids for window, _ in pieces])
             keep = np.arange(len(ids)) >= skip
             keep &= ids != self._space_id
             tokens.append(unit_rows(states[keep]))

@@ -30,10 +30,16 @@ FOLLOW_UP_EN_RE = re.compile(
 # "it is hard to…") does not count.
 BACK_REFERENCE_EN_RE = re.compile(
     r"\b(?:its|they|them|their|these|those|that one|this one|the same|comparable|similar|likewise)\b"
+    # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause
+    r"|\b(?:that|this)\b(?=\s*(?:[?.!,;]|$))|\blike (?:that|this)\b"
+    # "the plan", "the scheme" with no region of its own: the one just talked about
+    r"|\bthe (?:plan|scheme|programme|program|policy|measure|subsidy|project|initiative)s?\b"
     r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)",
     re.IGNORECASE,
 )
-BACK_REFERENCE_ZH_RE = re.compile(r"它|这个|這個|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面")
+BACK_REFERENCE_ZH_RE = re.compile(
+    r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
+)
 # A question this short ("For how many months?", "要多久?") in a chat is elliptical: it asks more about the last topic.
 ELLIPTICAL_MAX_WORDS = 5
 ELLIPTICAL_MAX_CJK = 6

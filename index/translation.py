@@ -21,7 +21,15 @@ MAX_CHINESE_PER_WORD = 4
 # rather than to the words for "state", "owned" and "enterprise" one by one.
 MAX_PHRASE_WORDS = 3
 # Words that differ before stemming but mean the same to a dictionary lookup.
-WORD_VARIANTS = {"people": "person", "persons": "person", "startup": "start-up", "startups": "start-up"}
+WORD_VARIANTS = {
+    "people": "person",
+    "persons": "person",
+    "women": "woman",
+    "men": "man",
+    "children": "child",
+    "startup": "start-up",
+    "startups": "start-up",
+}
 WORD_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
 # "Fujian's" is Fujian: the possessive's "s" would otherwise look up CC-CEDICT's entries for the letter S.
 POSSESSIVE_RE = re.compile(r"['’]s\b")
@@ -32,7 +40,9 @@ ENGLISH_STOPWORDS = frozenset(
     is are was were be been being do does did has have had can could will would should may might must shall
     what which who whom whose when where why how any some all each every no not there here it its they them their
     i me my we us our you your he she his her one ones get gets got give given gives receive receives received
-    tell say says said know please much many more most other also only just whether""".split()
+    tell say says said know please much many more most other also only just whether
+    want wants wanted like someone anyone anything something everyone everything nothing besides beyond instead
+    while hasn doesn won isn aren don didn wasn weren couldn wouldn shouldn ve ll re""".split()
 )
 
 
@@ -117,15 +127,27 @@ def _best_candidates(scores: dict[str, float]) -> list[list[object]]:
 def translate(terms: list[str], table: dict[str, list[list[object]]]) -> dict[str, float]:
     """Chinese search tokens for stemmed English terms: the longest known phrase first, then single words."""
     weights: dict[str, float] = {}
+    for group in translation_groups(terms, table):
+        for chinese, weight in group.items():
+            weights[chinese] = max(weights.get(chinese, 0.0), weight)
+    return weights
+
+
+def translation_groups(terms: list[str], table: dict[str, list[list[object]]]) -> list[dict[str, float]]:
+    """The Chinese words of each English term (or phrase) found in ``table``, one group per term, in order.
+
+    A group holds alternative translations of one English word ("support" → 支持, 援助, 扶持 …): a search should
+    count the group once, by its best word, not once per alternative.
+    """
+    groups: list[dict[str, float]] = []
     position = 0
     while position < len(terms):
         for size in range(min(MAX_PHRASE_WORDS, len(terms) - position), 0, -1):
             key = " ".join(terms[position : position + size])
             if key in table and (size == 1 or table[key][0][1] == 1.0):
-                for chinese, weight in table[key]:
-                    weights[str(chinese)] = max(weights.get(str(chinese), 0.0), float(weight))
+                groups.append({str(chinese): float(weight) for chinese, weight in table[key]})
                 position += size
                 break
         else:
             position += 1
-    return weights
+    return groups

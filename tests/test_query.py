@@ -123,6 +123,27 @@ def test_explicit_region_overrides_the_question():
             ["福建对盲人医疗按摩诊所有哪些扶持?"],
             "福建对盲人医疗按摩诊所有哪些扶持? 这个补贴要怎么申请?",
         ),
+        # "that"/"this" standing for the last topic, and "the plan" with no region of its own.
+        (
+            "Is there an age limit for that?",
+            ["What does Jilin do for poor rural disabled farmers?"],
+            "What does Jilin do for poor rural disabled farmers? Is there an age limit for that?",
+        ),
+        (
+            "How long does the plan run?",
+            ["What does Shanghai's plan do for disabled jobseekers?"],
+            "What does Shanghai's plan do for disabled jobseekers? How long does the plan run?",
+        ),
+        (
+            "Does Jilin do anything like that?",
+            ["Does Fujian hold charity sales of sheltered workshops' products?"],
+            "Does Jilin hold charity sales of sheltered workshops' products? Does Jilin do anything like that?",
+        ),
+        (
+            "那个有年龄限制吗?",
+            ["吉林对农村困难残疾人有什么产业帮扶?"],
+            "吉林对农村困难残疾人有什么产业帮扶? 那个有年龄限制吗?",
+        ),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
@@ -140,6 +161,9 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up(expletive, ["What does Fujian offer blind people?"]) == expletive
     hard = "In Jilin it is hard to find work as a wheelchair user: is there job matching help?"
     assert resolve_follow_up(hard, ["What does Fujian offer blind people?"]) == hard
+    # "that" introducing a clause is no back-reference either.
+    clause = "Does Shanghai require that state-owned firms hire a set share of disabled staff?"
+    assert resolve_follow_up(clause, ["What does Fujian offer blind people?"]) == clause
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

@@ -120,3 +120,27 @@ def test_bigram_retriever_finds_the_clause_in_both_languages(small_assistant, qu
     assert retriever.search(query, 3)[0].row == next(
         row for row, clause in enumerate(small_assistant.index.clauses) if clause.id == "gamma-1-1"
     )
+
+
+def test_alternative_translations_of_one_english_word_count_once(tmp_path):
+    """A clause that holds three dictionary translations of "support" must not outrank one that holds "support"
+    and "clinic": the alternatives of one word are one search term (Pirkola's structured query)."""
+    from types import SimpleNamespace
+
+    from assistant.query import understand
+    from assistant.retrieve import BM25Retriever
+    from index.bm25 import BM25Index
+
+    texts = [["支持", "援助", "赞助", "帮扶"], ["支持", "诊所", "帮扶", "工作"], ["工作", "帮扶"], ["工作", "就业"]]
+    index = SimpleNamespace(
+        clauses=[None] * len(texts),
+        bm25=BM25Index.build(texts),
+        translations={"support": [["支持", 1.0], ["援助", 1.0], ["赞助", 1.0]], "clinic": [["诊所", 1.0]]},
+        clause_rows_by_region={},
+    )
+    retriever = BM25Retriever(index, SearchTokenizer(tmp_path))
+    query = understand("support for a clinic", ["福建"])
+    assert query.expansion == ""
+    scores = retriever.scores(query)
+    assert scores[1] > scores[0] > 0
+    assert [hit.row for hit in retriever.search(query, 2)] == [1, 0]

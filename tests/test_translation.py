@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from index.translation import build_translation_table, dictionary_entries, english_terms, translate
+from index.translation import (
+    build_translation_table,
+    dictionary_entries,
+    english_terms,
+    translate,
+    translation_groups,
+)
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +29,10 @@ def test_english_terms_are_stemmed_content_words():
     # A possessive is not the letter S (CC-CEDICT's entries for "S" are noise to a question).
     assert english_terms("Fujian's job centres’ rules") == english_terms("Fujian job centres rules")
     assert english_terms("Fujian’s plan") == ["fujian", "plan"]
+    # Words that ask rather than say what is asked, and contractions' stems, are no search terms.
+    assert english_terms("I want something like a loan but it hasn't come") == ["loan", "come"]
+    # Irregular plurals meet the dictionary's singular.
+    assert english_terms("disabled women and children") == english_terms("disabled woman and child")
 
 
 def test_words_map_to_corpus_tokens_only(table):
@@ -36,6 +46,16 @@ def test_words_map_to_corpus_tokens_only(table):
 def test_a_known_phrase_wins_over_its_words(table):
     weights = translate(english_terms("state-owned enterprise"), table)
     assert weights.get("国有企业") == 1.0
+
+
+def test_each_term_keeps_its_alternative_translations_together(table):
+    groups = translation_groups(english_terms("blind massage for state-owned enterprise xylophone"), table)
+    assert [sorted(group) for group in groups] == [["盲人"], ["按摩"], ["国有企业"]]
+    assert translate(english_terms("blind massage"), table) == {
+        word: weight
+        for group in translation_groups(english_terms("blind massage"), table)
+        for word, weight in group.items()
+    }
 
 
 def test_unknown_words_translate_to_nothing(table):

@@ -153,9 +153,10 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     if QUESTION_WORD_RE.search(topic) or not previous_mentions:
         # A question of its own ("那每個市州至少要有幾個?") refines the previous one: read them together.
         return f"{previous} {question}"
-    # A bare new subject ("那大学生呢?") keeps the previous question's regions.
-    places = CONNECTOR[language].join(dict.fromkeys(m.surface for m in previous_mentions))
-    return f"{topic} in {places}" if detect_script(question) == "en" else f"{places}{topic}"
+    # A bare new subject ("那县里和乡镇的单位呢?") asks the previous question of it: the previous question (its
+    # regions and what it asked) with the new subject. On the development follow-ups this ranks better than the
+    # new subject with the regions alone (success@1 24 of 29 against 21).
+    return f"{previous} {topic}"
 
 
 def _elliptical(question: str) -> bool:

@@ -71,6 +71,25 @@ SAFE_ABBREVIATIONS: Mapping[str, str] = {
 }
 
 
+# One-character abbreviations too common to match alone, but unambiguous as an item of a list of regions:
+# "沪、吉两地", "滬吉閩三地", "吉、闽两省". They count only when one neighbour is another region (directly or
+# across a list separator) and the other side ends the item (a region, a separator, "两地"…, punctuation or the
+# end of the text), so 吉祥 or 上海、新加坡 stay what they are. 宁 is left out: beside 沪 it is Nanjing.
+LIST_ABBREVIATIONS: Mapping[str, str] = {
+    "吉": "吉林",
+    "川": "四川",
+    "辽": "辽宁",
+    "黑": "黑龙江",
+    "晋": "山西",
+    "陕": "陕西",
+    "甘": "甘肃",
+    "青": "青海",
+    "藏": "西藏",
+}
+LIST_SEPARATORS = frozenset("、,，/和与跟及")
+LIST_ENDINGS = ("两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份")
+
+
 def _words(text: str) -> frozenset[str]:
     """Split a whitespace-separated word list."""
     return frozenset(text.split())
@@ -344,11 +363,51 @@ class RegionTable:
                 taken[i] = True
             chosen.append((start, end, entry))
         chosen.sort(key=lambda c: c[0])
-        return [
+        mentions = [
             RegionMention(entry.region, text[start:end], start, end, entry.level)
             for start, end, entry in chosen
             if entry.kind != _BLOCK
         ]
+        return self._with_list_abbreviations(text, simplified, mentions, taken)
+
+    @staticmethod
+    def _with_list_abbreviations(
+        text: str, simplified: str, mentions: list[RegionMention], taken: list[bool]
+    ) -> list[RegionMention]:
+        """``mentions`` plus the LIST_ABBREVIATIONS standing as items of a list of regions."""
+        spots = [i for i, ch in enumerate(simplified) if ch in LIST_ABBREVIATIONS and not taken[i]]
+        if not spots or not mentions:
+            return mentions
+        region_at = [False] * len(text)
+        for mention in mentions:
+            for i in range(mention.start, mention.end):
+                region_at[i] = True
+
+        def region_beside(i: int, step: int) -> bool:
+            j = i + step
+            if 0 <= j < len(text) and simplified[j] in LIST_SEPARATORS:
+                j += step
+            return 0 <= j < len(text) and region_at[j]
+
+        def item_ends(i: int, step: int) -> bool:
+            j = i + step
+            if not 0 <= j < len(text):
+                return True
+            if region_at[j] or simplified[j] in LIST_SEPARATORS or not _is_cjk(simplified[j]):
+                return True
+            return step > 0 and simplified.startswith(LIST_ENDINGS, j)
+
+        found: dict[int, RegionMention] = {}
+        changed = True
+        while changed:  # an item may become a list's neighbour only once the next one is found: 吉、川、沪
+            changed = False
+            for i in spots:
+                if i in found:
+                    continue
+                if (region_beside(i, -1) and item_ends(i, 1)) or (region_beside(i, 1) and item_ends(i, -1)):
+                    found[i] = RegionMention(LIST_ABBREVIATIONS[simplified[i]], text[i], i, i + 1, "province")
+                    region_at[i] = changed = True
+        return sorted([*mentions, *found.values()], key=lambda m: m.start)
 
     def _chinese_candidates(self, text: str) -> list[tuple[int, int, _Entry]]:
         found: list[tuple[int, int, _Entry]] = []

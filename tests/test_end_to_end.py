@@ -122,6 +122,20 @@ def test_a_follow_up_that_points_back_is_answered_in_scope(real_assistant):
     assert chinese.in_scope and chinese.passages[0].clause.id == "fujian-5-3"
 
 
+def test_one_character_short_names_in_a_list_of_regions_each_get_their_clause(real_assistant):
+    answer = real_assistant.ask("招残疾员工超了法定比例,沪、吉两地给不给企业奖励?", k=4)
+    assert answer.regions == ("上海", "吉林")
+    top = {passage.clause.region: passage.clause.text for passage in answer.passages[:2]}
+    assert "對超比例安排殘疾人就業的用人單位給予獎勵" in top["上海"]
+    assert "對超比例安排殘疾人就業的各類用人單位" in top["吉林"]
+
+
+def test_a_bare_new_subject_is_asked_the_previous_question(real_assistant):
+    answer = real_assistant.ask("那县里和乡镇的单位呢?", history=["福建省直机关没安排够残疾人比例的,要交保障金吗?"])
+    assert answer.regions == ("福建",)
+    assert answer.passages[0].clause.id == "fujian-1-1"  # 縣、鄉兩級根據機關和事業單位編制總數…
+
+
 def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assistant):
     """A floor, not the measured figure: a change that makes answers clearly worse fails here."""
     questions = load_questions(QUESTIONS_DIR / "dev.jsonl")

@@ -38,7 +38,9 @@ def test_shipped_question_files_are_valid_and_large_enough(documents):
     validate_questions(holdout3, documents, "holdout3.jsonl")
     dev3 = load_questions(QUESTIONS_DIR / "dev3.jsonl")
     validate_questions(dev3, documents, "dev3.jsonl")
-    everything = dev + dev2 + dev3 + test + holdout + holdout2 + holdout3
+    dev4 = load_questions(QUESTIONS_DIR / "dev4.jsonl")
+    validate_questions(dev4, documents, "dev4.jsonl")
+    everything = dev + dev2 + dev3 + dev4 + test + holdout + holdout2 + holdout3
     assert len({q.id for q in everything}) == len(everything) >= 100
 
     def count(condition) -> int:

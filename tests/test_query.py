@@ -75,7 +75,12 @@ def test_explicit_region_overrides_the_question():
             ["What support does a blind massage clinic receive in Fujian?"],
             "What support does a blind massage clinic receive in Jilin?",
         ),
-        ("那大学生呢?", ["福建对盲人医疗按摩诊所有哪些扶持?"], "福建大学生"),
+        # A bare new subject asks the previous question of it: what was asked carries over.
+        (
+            "那县里和乡镇的单位呢?",
+            ["福建省直机关没安排够残疾人比例的,要交保障金吗?"],
+            "福建省直机关没安排够残疾人比例的,要交保障金吗? 县里和乡镇的单位",
+        ),
         (
             "那每個市州至少要有幾個?",
             ["吉林計劃培育多少個殘疾人創業孵化基地?"],
@@ -170,6 +175,7 @@ def test_glossary_maps_everyday_words_to_the_documents_terms():
     assert "最低生活保障" in expand("找到工作后低保还能保留多久")
     assert "残疾人就业保障金" in expand("残保金用在哪里")
     assert expand("盲人按摩") == ""
+    assert "残疾人" in expand("残障人士能不能考公务员")
 
 
 def test_script_detection_and_simplified_keys_keep_length():

@@ -421,6 +421,28 @@ def test_unsafe_abbreviations_never_match(table: RegionTable, char: str) -> None
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("沪、吉两地给不给企业奖励?", ["上海", "吉林"]),
+        ("滬吉閩三地有沒有職業技能競賽?", ["上海", "吉林", "福建"]),
+        ("沪、吉、闽三地分别由谁评估?", ["上海", "吉林", "福建"]),
+        ("吉、川、沪三地", ["吉林", "四川", "上海"]),  # an item found makes its neighbour a list item too
+        ("上海跟吉", ["上海", "吉林"]),
+        # Not items of a list: the character belongs to a word, or has no region beside it.
+        ("吉祥如意,上海", ["上海"]),
+        ("上海和吉利汽车", ["上海"]),
+        ("上海、新加坡", ["上海"]),
+        ("我在吉的公司", []),
+        ("沪宁两地", ["上海"]),
+    ],
+)
+def test_unsafe_abbreviations_count_as_items_of_a_list_of_regions(
+    table: RegionTable, text: str, expected: list[str]
+) -> None:
+    assert found(table, text) == expected
+
+
+@pytest.mark.parametrize(
     "text",
     ["经济复苏", "苏醒", "东京", "津贴", "津津有味", "桂花", "鲁莽", "琼浆", "犹豫", "希冀", "矢志不渝", "工资津补贴"],
 )

@@ -40,7 +40,9 @@ def test_shipped_question_files_are_valid_and_large_enough(documents):
     validate_questions(dev3, documents, "dev3.jsonl")
     dev4 = load_questions(QUESTIONS_DIR / "dev4.jsonl")
     validate_questions(dev4, documents, "dev4.jsonl")
-    everything = dev + dev2 + dev3 + dev4 + test + holdout + holdout2 + holdout3
+    holdout4 = load_questions(QUESTIONS_DIR / "holdout4.jsonl")
+    validate_questions(holdout4, documents, "holdout4.jsonl")
+    everything = dev + dev2 + dev3 + dev4 + test + holdout + holdout2 + holdout3 + holdout4
     assert len({q.id for q in everything}) == len(everything) >= 100
 
     def count(condition) -> int:

@@ -80,6 +80,19 @@ GLOSSARY: dict[str, str] = {
     "抽检": "抽查",
     "挂名": "申报 抽查",
     "挂个名": "申报 抽查",
+    # From the fifth development file's misses (eval/questions/dev5.jsonl).
+    "管到": "有效期",
+    "生效": "实施 有效期",
+    "养老": "养老保险",
+    "没招够": "未达到规定比例 残疾人就业保障金",
+    "招不够": "未达到规定比例 残疾人就业保障金",
+    "花钱请": "购买服务",
+    "用在": "用于",
+    "花在": "用于",
+    "拿来": "用于",
+    "登记": "台账 信息",
+    "名册": "台账",
+    "做手工": "家庭手工业 手工",
 }
 
 
@@ -185,6 +198,22 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "awareness": "宣传",
     "promotion": "宣传 推广",
     "day of persons with disabilities": "国际残疾人日",
+    # From the fifth development file (eval/questions/dev5.jsonl).
+    "review": "总结评估",
+    "skipped": "不履行",
+    "ignored": "不履行",
+    "from home": "家庭手工业",
+    "home-based": "家庭手工业",
+    "handicraft": "手工 传统工艺",
+    "data enterprise": "数据企业",
+    "data-enterprise": "数据企业",
+    "incubation list": "培育库",
+    "aim": "目标",
+    "objective": "目标",
+    "go round": "走访",
+    "visit": "走访 上门",
+    "pool information": "整合 互通",
+    "online system": "平台 数字化",
     # From the third development file's English questions (eval/questions/dev3.jsonl).
     "expire": "有效期",
     "expiry": "有效期",

@@ -42,7 +42,9 @@ def test_shipped_question_files_are_valid_and_large_enough(documents):
     validate_questions(dev4, documents, "dev4.jsonl")
     holdout4 = load_questions(QUESTIONS_DIR / "holdout4.jsonl")
     validate_questions(holdout4, documents, "holdout4.jsonl")
-    everything = dev + dev2 + dev3 + dev4 + test + holdout + holdout2 + holdout3 + holdout4
+    dev5 = load_questions(QUESTIONS_DIR / "dev5.jsonl")
+    validate_questions(dev5, documents, "dev5.jsonl")
+    everything = dev + dev2 + dev3 + dev4 + dev5 + test + holdout + holdout2 + holdout3 + holdout4
     assert len({q.id for q in everything}) == len(everything) >= 100
 
     def count(condition) -> int:

@@ -102,7 +102,10 @@ def test_follow_up_question_moves_to_the_new_region(real_assistant):
 def test_elliptical_follow_ups_are_answered_from_the_previous_question(real_assistant):
     county = real_assistant.ask("落到每个县呢,有没有数量要求?", history=["吉林打算培育多少个残疾人创业孵化基地?"])
     assert county.regions == ("吉林",)
-    assert county.passages[0].clause.id == "jilin-2-2-3"  # 各縣(市、區)力爭發展1個
+    assert county.rewritten.startswith("吉林打算培育多少个残疾人创业孵化基地?")
+    # 各縣(市、區)力爭發展1個. Since the fusion weights of 2026-11-29 evening it is second, after the rural clause,
+    # whose 力爭每個縣(市)培育1個…基地 matches 每个县, 培育 and 基地 as well.
+    assert "jilin-2-2-3" in [passage.clause.id for passage in county.passages[:2]]
     months = real_assistant.ask(
         "For how many months?",
         history=["Does Fujian let disabled people keep their minimum living allowance after they start working?"],

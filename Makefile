@@ -47,11 +47,13 @@ test: $(STAMP) $(INDEX) system-deps
 	$(BIN)/python -m pytest
 
 # The README's evaluation tables and charts: every configuration side by side on the held-out test questions, and on
-# the two files of holdout questions written blind to the system (eval/questions/holdout.jsonl, holdout2.jsonl).
+# the four files of holdout questions written blind to the system (eval/questions/holdout*.jsonl).
 report: $(STAMP) $(INDEX)
 	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --report docs/eval
 	$(BIN)/policyqa eval --questions eval/questions/holdout.jsonl --report docs/eval/holdout
 	$(BIN)/policyqa eval --questions eval/questions/holdout2.jsonl --report docs/eval/holdout2
+	$(BIN)/policyqa eval --questions eval/questions/holdout3.jsonl --report docs/eval/holdout3
+	$(BIN)/policyqa eval --questions eval/questions/holdout4.jsonl --report docs/eval/holdout4
 
 clean:
 	rm -rf .policyqa $(VENV)

@@ -8,6 +8,7 @@ their Simplified key.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 GLOSSARY: dict[str, str] = {
     "低保": "最低生活保障",
@@ -264,11 +265,16 @@ ENGLISH_GLOSSARY: dict[str, str] = {
 def expand_english(text: str) -> str:
     """The glossary terms for an English question, space-joined ('' when none apply)."""
     lowered = f" {text.lower()} "
-    return " ".join(terms for phrase, terms in ENGLISH_GLOSSARY.items() if _has_phrase(lowered, phrase))
+    return " ".join(terms for pattern, terms in _english_patterns() if pattern.search(lowered))
 
 
-def _has_phrase(padded_lowercase: str, phrase: str) -> bool:
-    return re.search(rf"(?<![a-z-]){re.escape(phrase)}(?:s|es)?(?![a-z-])", padded_lowercase) is not None
+@lru_cache(maxsize=1)
+def _english_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each English glossary phrase as a whole-word pattern (a plural ending allowed), compiled once."""
+    return tuple(
+        (re.compile(rf"(?<![a-z-]){re.escape(phrase)}(?:s|es)?(?![a-z-])"), terms)
+        for phrase, terms in ENGLISH_GLOSSARY.items()
+    )
 
 
 def expand(simplified_key: str) -> str:

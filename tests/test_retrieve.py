@@ -144,3 +144,22 @@ def test_alternative_translations_of_one_english_word_count_once(tmp_path):
     scores = retriever.scores(query)
     assert scores[1] > scores[0] > 0
     assert [hit.row for hit in retriever.search(query, 2)] == [1, 0]
+
+
+def test_a_chinese_questions_glossary_terms_count_half_of_its_own_words(tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.query import understand
+    from assistant.retrieve import GLOSSARY_WEIGHT, BM25Retriever
+    from index.bm25 import BM25Index
+
+    bm25 = BM25Index.build([["劳务", "派遣"], ["企业"]])
+    index = SimpleNamespace(clauses=[None, None], bm25=bm25, bm25_bigrams=bm25, translations={})
+    tokenizer = SearchTokenizer(tmp_path)
+    query = understand("吉林会不会请劳务派遣公司帮残疾人找工作?", ["吉林"])
+    assert "企业" in query.expansion  # 公司 → 企业 用人单位
+    weights = BM25Retriever(index, tokenizer).weighted_tokens(query)
+    assert weights["派遣"] == 1.0 and weights["公司"] == 1.0
+    assert weights["企业"] == weights["用人单位"] == GLOSSARY_WEIGHT == 0.5
+    pairs = BM25Retriever(index, tokenizer, bigrams=True).weighted_tokens(query)
+    assert pairs["派遣"] == 1.0 and pairs["企业"] == GLOSSARY_WEIGHT

@@ -194,3 +194,25 @@ def test_eval_scores_an_unseen_file_side_by_side_and_writes_a_report(real_assist
     markdown = (report_dir / "report.md").read_text(encoding="utf-8")
     assert "| hybrid |" in markdown and "langchain" in markdown
     assert (report_dir / "recall_at_k.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_glossary_entries_are_owned_by_the_question_file_named_above_them():
+    from eval.leave_one_out import GLOSSARY_SOURCE, glossary_owners
+
+    source = """GLOSSARY = {
+    "低保": "最低生活保障",
+    # From the fourth development file's misses (eval/questions/dev4.jsonl).
+    "残障": "残疾人",
+    "体彩": "体育彩票",
+    # Everyday words.
+    "老板": "用人单位",
+}
+ENGLISH = {
+    # From the third development file (eval/questions/dev3.jsonl).
+    "expire": "有效期",
+}
+"""
+    assert glossary_owners(source) == {"残障": "dev4", "体彩": "dev4", "expire": "dev3"}
+    real = glossary_owners(GLOSSARY_SOURCE.read_text(encoding="utf-8"))
+    assert {real["残障"], real["expire"], real["花钱请"]} == {"dev4", "dev3", "dev5"}
+    assert "低保" not in real  # grown before files were tracked: owned by none

@@ -24,27 +24,12 @@ def documents():
 
 
 def test_shipped_question_files_are_valid_and_large_enough(documents):
-    dev = load_questions(QUESTIONS_DIR / "dev.jsonl")
-    test = load_questions(QUESTIONS_DIR / "test.jsonl")
-    holdout = load_questions(QUESTIONS_DIR / "holdout.jsonl")
-    dev2 = load_questions(QUESTIONS_DIR / "dev2.jsonl")
-    validate_questions(dev2, documents, "dev2.jsonl")
-    validate_questions(dev, documents, "dev.jsonl")
-    validate_questions(test, documents, "test.jsonl")
-    validate_questions(holdout, documents, "holdout.jsonl")
-    holdout2 = load_questions(QUESTIONS_DIR / "holdout2.jsonl")
-    validate_questions(holdout2, documents, "holdout2.jsonl")
-    holdout3 = load_questions(QUESTIONS_DIR / "holdout3.jsonl")
-    validate_questions(holdout3, documents, "holdout3.jsonl")
-    dev3 = load_questions(QUESTIONS_DIR / "dev3.jsonl")
-    validate_questions(dev3, documents, "dev3.jsonl")
-    dev4 = load_questions(QUESTIONS_DIR / "dev4.jsonl")
-    validate_questions(dev4, documents, "dev4.jsonl")
-    holdout4 = load_questions(QUESTIONS_DIR / "holdout4.jsonl")
-    validate_questions(holdout4, documents, "holdout4.jsonl")
-    dev5 = load_questions(QUESTIONS_DIR / "dev5.jsonl")
-    validate_questions(dev5, documents, "dev5.jsonl")
-    everything = dev + dev2 + dev3 + dev4 + dev5 + test + holdout + holdout2 + holdout3 + holdout4
+    names = ("dev", "dev2", "dev3", "dev4", "dev5", "test", "holdout", "holdout2", "holdout3", "holdout4")
+    files = {name: load_questions(QUESTIONS_DIR / f"{name}.jsonl") for name in names}
+    for name, questions in files.items():
+        validate_questions(questions, documents, f"{name}.jsonl")
+    dev, test = files["dev"], files["test"]
+    everything = [question for questions in files.values() for question in questions]
     assert len({q.id for q in everything}) == len(everything) >= 100
 
     def count(condition) -> int:

@@ -15,7 +15,7 @@ from corpus.script import to_simplified
 from index.embedders import Embedder, token_encoder
 from index.search_index import SearchIndex
 from index.tokens import SearchTokenizer
-from index.translation import english_terms, translate, translation_groups
+from index.translation import english_terms, merged, translate, translation_groups
 
 # Reciprocal-rank fusion: score = Σ 1 / (RRF_K + rank). 60 is the constant of Cormack et al. (2009);
 # it keeps one retriever's top rank from drowning the other's.
@@ -78,11 +78,7 @@ def top_hits(scores: np.ndarray, k: int, rows: Sequence[int] | None) -> list[Hit
 
 def chinese_words(query: Query, index: SearchIndex, tokenizer: SearchTokenizer) -> dict[str, float]:
     """The Chinese search words of an English question: dictionary translations plus the glossary's terms."""
-    words: dict[str, float] = {}
-    for group in chinese_word_groups(query, index, tokenizer):
-        for word, weight in group.items():
-            words[word] = max(words.get(word, 0.0), weight)
-    return words
+    return merged(chinese_word_groups(query, index, tokenizer))
 
 
 def chinese_word_groups(query: Query, index: SearchIndex, tokenizer: SearchTokenizer) -> list[dict[str, float]]:
@@ -110,14 +106,7 @@ class BM25Retriever:
 
     def weighted_tokens(self, query: Query) -> dict[str, float]:
         if query.language == "en":
-            words = chinese_words(query, self.index, self.tokenizer)
-            if not self.bigrams:
-                return words
-            weights: dict[str, float] = {}
-            for word, weight in words.items():
-                for gram in self.tokenizer.bigrams(word):
-                    weights[gram] = max(weights.get(gram, 0.0), weight)
-            return weights
+            return merged(self.english_groups(query))
         tokenize = self.tokenizer.bigrams if self.bigrams else self.tokenizer.tokens
         weights = dict.fromkeys(tokenize(query.topic), 1.0)
         for token in tokenize(query.expansion):
@@ -148,15 +137,11 @@ class BM25Retriever:
         groups = chinese_word_groups(query, self.index, self.tokenizer)
         if not self.bigrams:
             return groups
-        gram_groups = []
-        for group in groups:
-            grams: dict[str, float] = {}
-            for word, weight in group.items():
-                for gram in self.tokenizer.bigrams(word):
-                    grams[gram] = max(grams.get(gram, 0.0), weight)
-            if grams:
-                gram_groups.append(grams)
-        return gram_groups
+        gram_groups = [
+            merged([dict.fromkeys(self.tokenizer.bigrams(word), weight) for word, weight in group.items()])
+            for group in groups
+        ]
+        return [grams for grams in gram_groups if grams]
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k, allowed_rows(self.index, query.regions))

@@ -126,10 +126,15 @@ def _best_candidates(scores: dict[str, float]) -> list[list[object]]:
 
 def translate(terms: list[str], table: dict[str, list[list[object]]]) -> dict[str, float]:
     """Chinese search tokens for stemmed English terms: the longest known phrase first, then single words."""
+    return merged(translation_groups(terms, table))
+
+
+def merged(groups: list[dict[str, float]]) -> dict[str, float]:
+    """Every word of ``groups`` once, with the highest weight any group gives it."""
     weights: dict[str, float] = {}
-    for group in translation_groups(terms, table):
-        for chinese, weight in group.items():
-            weights[chinese] = max(weights.get(chinese, 0.0), weight)
+    for group in groups:
+        for word, weight in group.items():
+            weights[word] = max(weights.get(word, 0.0), weight)
     return weights
 
 

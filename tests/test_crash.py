@@ -31,6 +31,7 @@ from index.search_index import open_index
 RUNS = 20
 WORKERS = 2
 TIMING_ROUNDS = 2
+MAX_ATTEMPTS_PER_KILL = 2  # runs that finish before their kill are retried, up to twice as many runs in all
 SEED = 20261129
 POLICYQA = [sys.executable, "-m", "assistant"]
 WARM_CACHE = PROJECT_ROOT / ".policyqa" / "cache"
@@ -128,17 +129,24 @@ def _check_corpus(corpus_dir: Path) -> list[str]:
     )
 
 
-def _kill_once(kind: str, root: Path, delay: float, clause_counts: dict[str, int]) -> tuple[str, list[str]]:
-    """Start the command, SIGKILL it after ``delay`` seconds, and say what the index then is: old, new or stale."""
+def _kill_once(
+    kind: str, root: Path, delay: float, clause_counts: dict[str, int]
+) -> tuple[str, list[str], float | None]:
+    """Start the command, SIGKILL it after ``delay`` seconds, and say what the index then is: old, new or stale;
+    also how long the command took when it finished before the kill (None when it was killed)."""
     old = _manifest(root)
+    started = time.monotonic()
     process = subprocess.Popen(
         _command(kind, root), env=_env(root), cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    time.sleep(delay)
-    killed = process.poll() is None
-    if killed:
+    try:
+        process.wait(timeout=delay)
+        finished_after = time.monotonic() - started
+    except subprocess.TimeoutExpired:
+        finished_after = None
         os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+        process.wait()
+    killed = finished_after is None
     try:
         index = open_index(root / "state" / "index", OnnxE5Embedder(root / "cache").id, root / "corpus")
     except IndexProblem as problem:
@@ -153,7 +161,7 @@ def _kill_once(kind: str, root: Path, delay: float, clause_counts: dict[str, int
         else:
             outcome = "new"
             assert new["clause_count"] == clause_counts[kind]
-    return (outcome if killed else "finished"), _check_corpus(root / "corpus")
+    return (outcome if killed else "finished"), _check_corpus(root / "corpus"), finished_after
 
 
 def _recover(kind: str, root: Path, clause_counts: dict[str, int]) -> None:
@@ -170,15 +178,23 @@ def _recover(kind: str, root: Path, clause_counts: dict[str, int]) -> None:
 
 
 def _chain(kind: str, chain: int, pristine: tuple, work: Path) -> list[tuple[str, list[str], int]]:
-    """RUNS / WORKERS kills, each on the state the previous one left; an `add` that got through starts over."""
+    """RUNS / WORKERS kills that landed, each on the state the previous one left; an `add` that got through
+    starts over. A command that finishes before its kill shows how long it takes now, and later delays are drawn
+    below that: the machine's speed drifts between the timing runs and the kills (once 14 of 20 adds finished
+    before a delay drawn from the timing runs), so the timing alone cannot promise the kills land mid-command."""
     pristine_root, durations, clause_counts = pristine
     rng = random.Random(f"{SEED}-{kind}-{chain}")
-    fresh = iter(range(RUNS))
+    fresh = iter(range(RUNS * MAX_ATTEMPTS_PER_KILL))
     root = work / f"{kind}-{chain}-{next(fresh)}"
     shutil.copytree(pristine_root, root)
     results = []
-    for _ in range(RUNS // WORKERS):
-        outcome, leftovers = _kill_once(kind, root, rng.uniform(0.0, durations[kind]), clause_counts)
+    longest_delay = durations[kind]
+    for _ in range(RUNS // WORKERS * MAX_ATTEMPTS_PER_KILL):
+        if sum(outcome != "finished" for outcome, _, _ in results) == RUNS // WORKERS:
+            break
+        outcome, leftovers, finished_after = _kill_once(kind, root, rng.uniform(0.0, longest_delay), clause_counts)
+        if finished_after is not None:
+            longest_delay = min(longest_delay, finished_after)
         stray = [path.name for path in (root / "state").iterdir() if path.name != "index"]
         results.append((outcome, leftovers, len(stray)))
         if kind == "add" and outcome != "old":
@@ -203,8 +219,8 @@ def test_sigkill_at_random_moments_leaves_a_whole_index_and_corpus(pristine, kin
         f"corpus leftovers {dict(leftovers)}; most staging dirs beside the index {max(r[2] for r in results)}; "
         f"{time.monotonic() - started:.0f} s"
     )
-    assert len(results) >= RUNS
-    assert outcomes["finished"] <= RUNS // 2
+    # Most kills landed while the command ran (each chain stops at RUNS / WORKERS of them).
+    assert len(results) - outcomes["finished"] >= RUNS * 3 // 4
     if kind == "index":
         assert outcomes["stale"] == 0
 

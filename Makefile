@@ -54,6 +54,7 @@ report: $(STAMP) $(INDEX)
 	$(BIN)/policyqa eval --questions eval/questions/holdout2.jsonl --report docs/eval/holdout2
 	$(BIN)/policyqa eval --questions eval/questions/holdout3.jsonl --report docs/eval/holdout3
 	$(BIN)/policyqa eval --questions eval/questions/holdout4.jsonl --report docs/eval/holdout4
+	$(BIN)/policyqa eval --questions eval/questions/holdout5.jsonl --report docs/eval/holdout5
 
 clean:
 	rm -rf .policyqa $(VENV)

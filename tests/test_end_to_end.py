@@ -139,6 +139,15 @@ def test_a_bare_new_subject_is_asked_the_previous_question(real_assistant):
     assert answer.passages[0].clause.id == "fujian-1-1"  # 縣、鄉兩級根據機關和事業單位編制總數…
 
 
+def test_a_short_question_in_a_chat_stays_with_the_chat(real_assistant):
+    answer = real_assistant.ask("利息上能便宜点吗?", history=["福建残疾人自己创业,能申请创业担保贷款吗?"])
+    assert answer.regions == ("福建",)
+    assert "貸款利率方面給予傾斜" in answer.passages[0].clause.text
+    pronoun = real_assistant.ask("省裡每年會專門為他們辦招聘會嗎?", history=["吉林的殘疾人應屆大學畢業生能領哪些補貼?"])
+    assert pronoun.regions == ("吉林",)
+    assert "省級每年舉辦面向殘疾人高校畢業生的線上線下招聘活動" in pronoun.passages[0].clause.text
+
+
 def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assistant):
     """A floor, not the measured figure: a change that makes answers clearly worse fails here."""
     questions = load_questions(QUESTIONS_DIR / "dev.jsonl")

@@ -104,6 +104,13 @@ def test_explicit_region_overrides_the_question():
             "Does Fujian keep the allowance after work starts? For how many months?",
         ),
         ("要多久?", ["福建低保渐退期是多久?"], "福建低保渐退期是多久? 要多久?"),
+        # Up to ten Chinese characters is elliptical; "他们" points at the people just asked about.
+        ("利息上能便宜点吗?", ["福建残疾人创业能申请贷款吗?"], "福建残疾人创业能申请贷款吗? 利息上能便宜点吗?"),
+        (
+            "省裡每年會專門為他們辦招聘會嗎?",
+            ["吉林的殘疾人大學畢業生能領哪些補貼?"],
+            "吉林的殘疾人大學畢業生能領哪些補貼? 省裡每年會專門為他們辦招聘會嗎?",
+        ),
         # A new region with a question of its own keeps both.
         (
             "What about Shanghai, anything for employers who go beyond the quota?",

@@ -163,6 +163,8 @@ class Assistant:
         quoted = ()
         if in_scope:
             grouping = query.regions if query.each_region else ()
+            if query.every_region and passages and passages[0].clause.region == NATIONAL_REGION:
+                grouping = (NATIONAL_REGION, *grouping)  # a question about the plans themselves: quoted first
             quoted = compose(passages, weights, self.tokenizer.tokens, grouping)
         return Answer(
             question=question,
@@ -180,8 +182,14 @@ class Assistant:
             return retriever.search(query, k)
         per_region = [retriever.search(_restricted(query, region), k) for region in query.regions]
         if query.every_region and NATIONAL_REGION in self.index.clause_rows_by_region:
-            # After each region's best: what the national plan says of all provinces at once.
-            per_region.append(retriever.search(_restricted(query, NATIONAL_REGION), k))
+            # After each region's best: what the national plan says of all provinces at once; before them when
+            # a search over everything ranks a national passage first (a question about the plans themselves).
+            national = retriever.search(_restricted(query, NATIONAL_REGION), k)
+            overall = retriever.search(replace(query, regions=(), each_region=False), 1)
+            if overall and self.index.clauses[overall[0].row].region == NATIONAL_REGION:
+                per_region.insert(0, national)
+            else:
+                per_region.append(national)
         return interleave(per_region, k)
 
     def _scope(self, query: Query, region_handling: bool) -> tuple[bool, str | None]:

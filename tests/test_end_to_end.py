@@ -160,7 +160,15 @@ def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assista
 
 
 def test_a_question_about_every_province_also_reaches_the_national_plan(real_assistant):
-    """The national introduction speaks of all provinces at once; it follows each region's best clause."""
-    answer = real_assistant.ask("各地的实施方案由谁结合实际制定?")
-    regions = [passage.clause.region for passage in answer.passages]
+    """The national introduction speaks of all provinces at once: it follows each region's best clause, and comes
+    first when the question is about the plans themselves (a search over everything ranks it first)."""
+    measure = real_assistant.ask("各省对盲人按摩有什么扶持?")
+    regions = [passage.clause.region for passage in measure.passages]
     assert regions[:3] == ["上海", "吉林", "福建"] and regions[3] == "全国"
+    plans = real_assistant.ask("各地的实施方案由谁结合实际制定?")
+    regions = [passage.clause.region for passage in plans.passages]
+    assert regions[:4] == ["全国", "上海", "吉林", "福建"]
+    assert "各地方人民政府辦公廳根據當地實際" in plans.passages[0].clause.text
+    # The answer quotes it first, then each region's best sentence.
+    assert "各地方人民政府辦公廳根據當地實際" in plans.sentences[0].text
+    assert [sentence.region for sentence in plans.sentences[1:4]] == ["上海", "吉林", "福建"]

@@ -24,7 +24,20 @@ def documents():
 
 
 def test_shipped_question_files_are_valid_and_large_enough(documents):
-    names = ("dev", "dev2", "dev3", "dev4", "dev5", "test", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
+    names = (
+        "dev",
+        "dev2",
+        "dev3",
+        "dev4",
+        "dev5",
+        "test",
+        "holdout",
+        "holdout2",
+        "holdout3",
+        "holdout4",
+        "holdout5",
+        "holdout6",
+    )
     files = {name: load_questions(QUESTIONS_DIR / f"{name}.jsonl") for name in names}
     for name, questions in files.items():
         validate_questions(questions, documents, f"{name}.jsonl")

@@ -102,7 +102,8 @@ def understand(
         regions = tuple(covered_regions)
     else:
         regions = ()
-    every_region = region is None and not covered and len(regions) > 1
+    # Naming every covered region ("上海吉林福建这几份方案…") asks of them all, as "各地" does.
+    every_region = region is None and len(regions) > 1 and set(regions) == set(covered_regions)
     each_region = len(regions) > 1
     key = to_simplified(rewritten)
     language = detect_script(rewritten)

@@ -172,3 +172,7 @@ def test_a_question_about_every_province_also_reaches_the_national_plan(real_ass
     # The answer quotes it first, then each region's best sentence.
     assert "各地方人民政府辦公廳根據當地實際" in plans.sentences[0].text
     assert [sentence.region for sentence in plans.sentences[1:4]] == ["上海", "吉林", "福建"]
+    # Naming every covered region asks of them all: the national document number comes first.
+    named = real_assistant.ask("上海、吉林、福建这几份方案依据的国办文件文号是多少?")
+    assert named.passages[0].clause.region == "全国"
+    assert "國辦發〔2025〕23 號" in named.passages[0].clause.text

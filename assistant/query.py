@@ -14,7 +14,9 @@ from corpus.script import detect_script, to_simplified
 EACH_REGION_RE = re.compile(
     r"各地|三地|三省|各省|各个地区|各個地區|每个地区|每個地區|分别|分別|对比|對比|比较|比較|哪些地方|哪个省|哪個省|哪些省"
     r"|\beach (?:region|province|place|of (?:them|the))\b|\bevery (?:region|province)\b|\ball three\b|\bcompare\b"
-    r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b",
+    r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b"
+    # the plans taken together: "这几份方案", "這三份政策", "地方方案", "these provincial plans"
+    r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:provincial|regional|local) plans\b|\bthe three plans\b",
     re.IGNORECASE,
 )
 # A follow-up that leans on the previous question: "那吉林呢?", "落到每个县呢,有没有…?", "吉林的期限又是什么时候?",

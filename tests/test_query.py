@@ -36,6 +36,8 @@ def test_named_regions_restrict_the_answer(question, regions):
         "三地分别怎么支持残疾人创业",
         "How does each region support blind people?",
         "上海、吉林、福建分别怎么处理?",  # every covered region named asks of them all, as 各地 does
+        "這幾份地方方案是誰訂的?",  # the plans taken together
+        "Which notice started these provincial plans?",
     ],
 )
 def test_every_region_side_by_side(question):

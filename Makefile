@@ -56,6 +56,7 @@ report: $(STAMP) $(INDEX)
 	$(BIN)/policyqa eval --questions eval/questions/holdout4.jsonl --report docs/eval/holdout4
 	$(BIN)/policyqa eval --questions eval/questions/holdout5.jsonl --report docs/eval/holdout5
 	$(BIN)/policyqa eval --questions eval/questions/holdout6.jsonl --report docs/eval/holdout6
+	$(BIN)/policyqa eval --questions eval/questions/holdout7.jsonl --report docs/eval/holdout7
 
 clean:
 	rm -rf .policyqa $(VENV)

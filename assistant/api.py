@@ -178,19 +178,28 @@ class Assistant:
         )
 
     def _search(self, retriever: Retriever, query: Query, k: int) -> list:
+        has_national = NATIONAL_REGION in self.index.clause_rows_by_region
         if not query.each_region:
+            if query.national_first and has_national:
+                national = retriever.search(_restricted(query, NATIONAL_REGION), k)
+                return interleave([national, retriever.search(query, k)], k)
             return retriever.search(query, k)
         per_region = [retriever.search(_restricted(query, region), k) for region in query.regions]
-        if query.every_region and NATIONAL_REGION in self.index.clause_rows_by_region:
+        if query.every_region and has_national:
             # After each region's best: what the national plan says of all provinces at once; before them when
-            # a search over everything ranks a national passage first (a question about the plans themselves).
+            # the question names the national plan or a search over everything ranks a national passage first
+            # (a question about the plans themselves).
             national = retriever.search(_restricted(query, NATIONAL_REGION), k)
-            overall = retriever.search(replace(query, regions=(), each_region=False), 1)
-            if overall and self.index.clauses[overall[0].row].region == NATIONAL_REGION:
+            if query.national_first or self._ranked_first_overall(retriever, query) == NATIONAL_REGION:
                 per_region.insert(0, national)
             else:
                 per_region.append(national)
         return interleave(per_region, k)
+
+    def _ranked_first_overall(self, retriever: Retriever, query: Query) -> str | None:
+        """The region of the passage a search over everything ranks first."""
+        overall = retriever.search(replace(query, regions=(), each_region=False), 1)
+        return self.index.clauses[overall[0].row].region if overall else None
 
     def _scope(self, query: Query, region_handling: bool) -> tuple[bool, str | None]:
         """Whether the corpus can answer, and if not (or only in part), a message saying what it covers."""

@@ -19,6 +19,13 @@ EACH_REGION_RE = re.compile(
     r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:provincial|regional|local) plans\b|\bthe three plans\b",
     re.IGNORECASE,
 )
+# Words naming the national plan or its issuer ("国务院那份方案", "中央层面", "the State Council's plan"). Of the
+# twenty questions in the question files that use them and name no region, nineteen are answered by the national
+# introduction (the twentieth is unanswerable).
+NATIONAL_RE = re.compile(
+    r"全国|全國|国家|國家|国务院|國務院|中央|国办|國辦|\bnational\b|\bstate council\b|\bcentral government\b",
+    re.IGNORECASE,
+)
 # A follow-up that leans on the previous question: "那吉林呢?", "落到每个县呢,有没有…?", "吉林的期限又是什么时候?",
 # "What about Shanghai?", "And Jilin?"
 FOLLOW_UP_ZH_RE = re.compile(
@@ -82,6 +89,8 @@ class Query:
     # "各省…", "各地…" with no region named: ``regions`` is every covered region, and the national plan, which
     # speaks of all provinces at once, may hold the answer as well.
     every_region: bool = False
+    # The national plan named and no region: its introduction comes first, then the best of everything else.
+    national_first: bool = False
 
 
 def understand(
@@ -107,6 +116,7 @@ def understand(
     # Naming every covered region ("上海吉林福建这几份方案…") asks of them all, as "各地" does.
     every_region = region is None and len(regions) > 1 and set(regions) == set(covered_regions)
     each_region = len(regions) > 1
+    national_first = region is None and not mentioned and bool(NATIONAL_RE.search(rewritten))
     key = to_simplified(rewritten)
     language = detect_script(rewritten)
     topic = _without_mentions(key, mentions)
@@ -121,6 +131,7 @@ def understand(
         each_region=each_region,
         uncovered_regions=uncovered,
         every_region=every_region,
+        national_first=national_first,
     )
 
 

@@ -172,6 +172,12 @@ def test_a_question_about_every_province_also_reaches_the_national_plan(real_ass
     # The answer quotes it first, then each region's best sentence.
     assert "各地方人民政府辦公廳根據當地實際" in plans.sentences[0].text
     assert [sentence.region for sentence in plans.sentences[1:4]] == ["上海", "吉林", "福建"]
+    # Naming the national plan puts its introduction first, with or without a word for every region.
+    issuer = real_assistant.ask("全国版的三年行动是以哪个机关的名义发的?")
+    assert issuer.regions == () and issuer.passages[0].clause.region == "全国"
+    assert {passage.clause.region for passage in issuer.passages[1:]} - {"全国"}  # then the best of the rest
+    relation = real_assistant.ask("各地的方案跟中央的文件是什么关系?")
+    assert relation.passages[0].clause.region == "全国"
     # Naming every covered region asks of them all: the national document number comes first.
     named = real_assistant.ask("上海、吉林、福建这几份方案依据的国办文件文号是多少?")
     assert named.passages[0].clause.region == "全国"

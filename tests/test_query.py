@@ -58,6 +58,20 @@ def test_named_or_chosen_regions_do_not_ask_the_national_plan(question, region):
 
 
 @pytest.mark.parametrize(
+    ("question", "national_first"),
+    [
+        ("国务院那份三年方案是哪年发的?", True),
+        ("中央層面的文件文號怎麼寫?", True),
+        ("Which years does the State Council's plan cover?", True),
+        ("福建怎么落实国家的方案?", False),  # a region named: its own clauses answer
+        ("盲人按摩有什么扶持?", False),
+    ],
+)
+def test_naming_the_national_plan_puts_it_first(question, national_first):
+    assert understand(question, COVERED).national_first is national_first
+
+
+@pytest.mark.parametrize(
     ("question", "uncovered"),
     [("北京有哪些残疾人就业补贴?", ("北京",)), ("廣東省呢", ("广东",)), ("What does Zhejiang offer?", ("浙江",))],
 )

@@ -153,7 +153,10 @@ class Assistant:
         setup = _configuration(configuration or self.configuration)
         query = understand(question.strip(), self.covered_regions, history, region)
         if not setup.region_handling and region is None:
-            query = replace(query, regions=(), each_region=False, uncovered_regions=())
+            # No region handling at all: neither a restriction nor the national introduction's place.
+            query = replace(
+                query, regions=(), each_region=False, every_region=False, national_first=False, uncovered_regions=()
+            )
         hits = self._search(self.retrievers[setup.retriever], query, k)
         passages = tuple(
             Passage(rank, self.index.clauses[hit.row], hit.score) for rank, hit in enumerate(hits, start=1)

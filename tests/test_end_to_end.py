@@ -7,6 +7,7 @@ from pathlib import Path
 import opencc
 import pytest
 
+from assistant.query import understand
 from corpus.loader import load_documents
 from eval.questions import QUESTIONS_DIR, load_questions
 from eval.run import evaluate
@@ -178,6 +179,11 @@ def test_a_question_about_every_province_also_reaches_the_national_plan(real_ass
     assert {passage.clause.region for passage in issuer.passages[1:]} - {"全国"}  # then the best of the rest
     relation = real_assistant.ask("各地的方案跟中央的文件是什么关系?")
     assert relation.passages[0].clause.region == "全国"
+    # The configuration without region handling ranks the same question by the fusion alone.
+    plain = real_assistant.ask("全国版的三年行动是以哪个机关的名义发的?", configuration="hybrid-no-regions")
+    query = understand("全国版的三年行动是以哪个机关的名义发的?", real_assistant.covered_regions)
+    fused = real_assistant.retrievers["hybrid"].search(query, 5)
+    assert [p.clause.id for p in plain.passages] == [real_assistant.index.clauses[hit.row].id for hit in fused]
     # Naming every covered region asks of them all: the national document number comes first.
     named = real_assistant.ask("上海、吉林、福建这几份方案依据的国办文件文号是多少?")
     assert named.passages[0].clause.region == "全国"

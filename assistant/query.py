@@ -86,8 +86,8 @@ class Query:
     regions: tuple[str, ...]  # covered regions the answer is restricted to; () = all
     each_region: bool  # show every region of ``regions`` side by side
     uncovered_regions: tuple[str, ...]  # regions asked about that the corpus does not cover
-    # "各省…", "各地…" with no region named: ``regions`` is every covered region, and the national plan, which
-    # speaks of all provinces at once, may hold the answer as well.
+    # "各省…", "各地…", or every covered region named: ``regions`` is every covered region, and the national plan,
+    # which speaks of all provinces at once, may hold the answer as well.
     every_region: bool = False
     # The national plan named and no region: its introduction comes first, then the best of everything else.
     national_first: bool = False

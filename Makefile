@@ -47,16 +47,13 @@ test: $(STAMP) $(INDEX) system-deps
 	$(BIN)/python -m pytest
 
 # The README's evaluation tables and charts: every configuration side by side on the held-out test questions, and on
-# the four files of holdout questions written blind to the system (eval/questions/holdout*.jsonl).
+# each file of holdout questions written blind to the system (eval/questions/holdout*.jsonl → docs/eval/holdout*/).
+HOLDOUTS := $(basename $(notdir $(wildcard eval/questions/holdout*.jsonl)))
 report: $(STAMP) $(INDEX)
 	$(BIN)/policyqa eval --questions eval/questions/test.jsonl --report docs/eval
-	$(BIN)/policyqa eval --questions eval/questions/holdout.jsonl --report docs/eval/holdout
-	$(BIN)/policyqa eval --questions eval/questions/holdout2.jsonl --report docs/eval/holdout2
-	$(BIN)/policyqa eval --questions eval/questions/holdout3.jsonl --report docs/eval/holdout3
-	$(BIN)/policyqa eval --questions eval/questions/holdout4.jsonl --report docs/eval/holdout4
-	$(BIN)/policyqa eval --questions eval/questions/holdout5.jsonl --report docs/eval/holdout5
-	$(BIN)/policyqa eval --questions eval/questions/holdout6.jsonl --report docs/eval/holdout6
-	$(BIN)/policyqa eval --questions eval/questions/holdout7.jsonl --report docs/eval/holdout7
+	for name in $(HOLDOUTS); do \
+		$(BIN)/policyqa eval --questions eval/questions/$$name.jsonl --report docs/eval/$$name || exit 1; \
+	done
 
 clean:
 	rm -rf .policyqa $(VENV)

@@ -259,6 +259,7 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "charity sale": "义卖 展销",
     "struggle to find work": "就业困难人员",
     "difficulty finding work": "就业困难人员",
+    "hard to place": "就业困难人员",
 }
 
 
@@ -271,10 +272,13 @@ def expand_english(text: str) -> str:
 @lru_cache(maxsize=1)
 def _english_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
     """Each English glossary phrase as a whole-word pattern (a plural ending allowed), compiled once."""
-    return tuple(
-        (re.compile(rf"(?<![a-z-]){re.escape(phrase)}(?:s|es)?(?![a-z-])"), terms)
-        for phrase, terms in ENGLISH_GLOSSARY.items()
-    )
+    # The words of a phrase may be joined by a space or a hyphen ("hard-to-employ", "home based"); a word inside a
+    # hyphenated compound does not count on its own ("welfare" is not "public-welfare").
+    patterns: dict[str, str] = {}
+    for phrase, terms in ENGLISH_GLOSSARY.items():
+        words = r"[ -]".join(re.escape(word) for word in re.split(r"[ -]", phrase))
+        patterns.setdefault(rf"(?<![a-z-]){words}(?:s|es)?(?![a-z-])", terms)
+    return tuple((re.compile(pattern), terms) for pattern, terms in patterns.items())
 
 
 def expand(simplified_key: str) -> str:

@@ -16,7 +16,8 @@ EACH_REGION_RE = re.compile(
     r"|\beach (?:region|province|place|of (?:them|the))\b|\bevery (?:region|province)\b|\ball three\b|\bcompare\b"
     r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b"
     # the plans taken together: "这几份方案", "這三份政策", "地方方案", "these provincial plans"
-    r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:provincial|regional|local) plans\b|\bthe three plans\b",
+    r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:provincial|regional|local) plans\b|\bthe three plans\b"
+    r"|哪几个省|哪幾個省|哪几个地|哪幾個地",
     re.IGNORECASE,
 )
 # Words naming the national plan or its issuer ("国务院那份方案", "中央层面", "the State Council's plan"). Of the
@@ -28,11 +29,14 @@ NATIONAL_RE = re.compile(
 )
 # A follow-up that leans on the previous question: "那吉林呢?", "落到每个县呢,有没有…?", "吉林的期限又是什么时候?",
 # "What about Shanghai?", "And Jilin?"
+# "换成福建…" (switch to Fujian), "同样的问题,吉林呢" and "Same question for Jilin." ask the last question again.
 FOLLOW_UP_ZH_RE = re.compile(
-    r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]|又(?:是|有|该|該|要|能|怎)"
+    r"^(?:那么|那麼|那|还有|還有|另外|换成|換成|换到|換到)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]"
+    r"|又(?:是|有|该|該|要|能|怎)|同样的问题|同樣的問題"
 )
 FOLLOW_UP_EN_RE = re.compile(
-    r"^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\b", re.IGNORECASE
+    r"^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\b",
+    re.IGNORECASE,
 )
 # A question that points back at the last topic ("When did it come into force?", "Is there anything comparable on the
 # Jilin side?", "这个补贴要申请吗?") leans on it, however long it is. "it" that points nowhere ("Is it possible to…",
@@ -48,6 +52,7 @@ BACK_REFERENCE_EN_RE = re.compile(
 )
 BACK_REFERENCE_ZH_RE = re.compile(
     r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
+    r"|这件事|這件事|这事|這事|此事"
     # "为他们办招聘会吗?": the people the last question was about
     r"|他们|他們|她们|她們"
 )
@@ -59,8 +64,8 @@ ELLIPTICAL_MAX_CJK = 10
 WORD_RE = re.compile(r"[A-Za-z]+")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 FOLLOW_UP_FILLER_RE = re.compile(
-    r"^(?:那么|那麼|那|还有|還有|另外)|(?:呢|怎么样|怎麼樣|的情况|的情況|如何)?[??。.!!\s]*$"
-    r"|^\s*(?:what about|how about|and (?:what about|in)?|also|same (?:for|in))\s*",
+    r"^(?:那么|那麼|那|还有|還有|另外|换成|換成|换到|換到)|(?:呢|怎么样|怎麼樣|的情况|的情況|如何)?[??。.!!\s]*$"
+    r"|^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\s*",
     re.IGNORECASE,
 )
 QUESTION_WORD_RE = re.compile(

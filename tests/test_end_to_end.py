@@ -126,6 +126,27 @@ def test_a_follow_up_that_points_back_is_answered_in_scope(real_assistant):
     assert chinese.in_scope and chinese.passages[0].clause.id == "fujian-5-3"
 
 
+def test_asking_the_same_question_of_another_region_is_a_follow_up(real_assistant):
+    english = real_assistant.ask(
+        "Same question for Jilin.", history=["What support does a blind massage clinic receive in Fujian?"]
+    )
+    assert english.regions == ("吉林",)
+    assert english.passages[0].clause.id == "jilin-2-3-7"  # as "那吉林呢?" finds
+    switched = real_assistant.ask("換成福建?", history=["吉林對盲人醫療按摩人員的職稱評審有什麼打算?"])
+    assert switched.regions == ("福建",)
+    assert "職稱評審" in switched.passages[0].clause.text
+
+
+def test_a_hyphenated_english_phrase_reaches_the_documents_term(real_assistant):
+    for question in (
+        "Shanghai: if a disabled person is officially hard-to-place, do they get priority job help?",
+        "Shanghai: are all hard-to-place disabled jobseekers put on the priority list?",
+    ):
+        answer = real_assistant.ask(question)
+        # 就業困難人員…全部納入就業援助重點幫扶范圍: without the glossary phrase it ranks 10th and 8th.
+        assert any("全部納入就業援助重點幫扶" in passage.clause.text for passage in answer.passages[:3]), question
+
+
 def test_one_character_short_names_in_a_list_of_regions_each_get_their_clause(real_assistant):
     answer = real_assistant.ask("招残疾员工超了法定比例,沪、吉两地给不给企业奖励?", k=4)
     assert answer.regions == ("上海", "吉林")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.glossary import expand
+from assistant.glossary import expand, expand_english
 from assistant.query import resolve_follow_up, understand
 from corpus.script import detect_script, to_simplified
 
@@ -38,6 +38,7 @@ def test_named_regions_restrict_the_answer(question, regions):
         "上海、吉林、福建分别怎么处理?",  # every covered region named asks of them all, as 各地 does
         "這幾份地方方案是誰訂的?",  # the plans taken together
         "Which notice started these provincial plans?",
+        "這本彙編收了哪幾個省市的方案?",  # "which few provinces", as 哪些省 is
     ],
 )
 def test_every_region_side_by_side(question):
@@ -176,6 +177,24 @@ def test_explicit_region_overrides_the_question():
             ["吉林对农村困难残疾人有什么产业帮扶?"],
             "吉林对农村困难残疾人有什么产业帮扶? 那个有年龄限制吗?",
         ),
+        # "Same question for…", "換成…" (switch to) and "這件事" (this matter) ask the last question again.
+        (
+            "Same question for Jilin.",
+            ["Can disabled entrepreneurs in Fujian get cheaper loans?"],
+            "Can disabled entrepreneurs in Jilin get cheaper loans?",
+        ),
+        (
+            "The same goes for Shanghai?",
+            ["Does Fujian fund blind massage clinics?"],
+            "Does Shanghai fund blind massage clinics?",
+        ),
+        ("換成福建?", ["吉林對盲人醫療按摩人員的職稱評審有什麼打算?"], "福建對盲人醫療按摩人員的職稱評審有什麼打算?"),
+        (
+            "換成上海,這件事怎麼處理?",
+            ["吉林对残疾人创业有什么贷款支持?"],
+            "上海对残疾人创业有什么贷款支持? 換成上海,這件事怎麼處理?",
+        ),
+        ("这件事归哪个部门管?", ["福建的盲人按摩诊所有什么补贴?"], "福建的盲人按摩诊所有什么补贴? 这件事归哪个部门管?"),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
@@ -196,6 +215,15 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     # "that" introducing a clause is no back-reference either.
     clause = "Does Shanghai require that state-owned firms hire a set share of disabled staff?"
     assert resolve_follow_up(clause, ["What does Fujian offer blind people?"]) == clause
+
+
+def test_english_glossary_phrases_match_with_spaces_or_hyphens():
+    assert "就业困难人员" in expand_english("are hard-to-employ clients covered?")
+    assert "就业困难人员" in expand_english("someone judged hard to place in work")
+    assert "就业优先" in expand_english("an employment first strategy")
+    # A word inside a hyphenated compound is not the word on its own: public-welfare jobs are not welfare benefits.
+    assert "最低生活保障" not in expand_english("public-welfare jobs for disabled people")
+    assert "最低生活保障" in expand_english("will I lose my welfare?")
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

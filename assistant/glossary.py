@@ -260,6 +260,7 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "struggle to find work": "就业困难人员",
     "difficulty finding work": "就业困难人员",
     "hard to place": "就业困难人员",
+    "minimum income": "最低生活保障 低保",
 }
 
 

@@ -47,12 +47,17 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"|\b(?:that|this)\b(?=\s*(?:[?.!,;]|$))|\blike (?:that|this)\b"
     # "the plan", "the scheme" with no region of its own: the one just talked about
     r"|\bthe (?:plan|scheme|programme|program|policy|measure|subsidy|project|initiative)s?\b"
+    # "during that month", "this fund": a thing just named
+    r"|\b(?:that|this) (?:month|year|week|period|event|campaign|fair|scheme|plan|programme|program|project|fund"
+    r"|money|subsidy|allowance|grant|place|centre|center|base|workshop|platform|rule|policy|measure|initiative)\b"
     r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)",
     re.IGNORECASE,
 )
 BACK_REFERENCE_ZH_RE = re.compile(
     r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
     r"|这件事|這件事|这事|這事|此事"
+    # "在那里做事…" (working there): the place just asked about
+    r"|那里|那裡|那儿|那兒"
     # "为他们办招聘会吗?": the people the last question was about
     r"|他们|他們|她们|她們"
 )

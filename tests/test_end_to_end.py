@@ -137,6 +137,17 @@ def test_asking_the_same_question_of_another_region_is_a_follow_up(real_assistan
     assert "職稱評審" in switched.passages[0].clause.text
 
 
+def test_there_and_that_month_point_back_at_the_last_question(real_assistant):
+    month = real_assistant.ask(
+        "What goes on during that month?", history=["Which month does Jilin devote to promoting disabled employment?"]
+    )
+    assert month.regions == ("吉林",)
+    assert "殘疾人產(作)品展示展銷系列活動" in month.passages[0].clause.text  # what March, the month, holds
+    there = real_assistant.ask("在那里干活拿到的交通和伙食补贴算不算家庭收入?", history=["上海的阳光基地是做什么的?"])
+    assert there.regions == ("上海",)
+    assert "陽光基地援助對象獲得的交通" in there.passages[0].clause.text
+
+
 def test_a_hyphenated_english_phrase_reaches_the_documents_term(real_assistant):
     for question in (
         "Shanghai: if a disabled person is officially hard-to-place, do they get priority job help?",

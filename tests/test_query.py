@@ -195,6 +195,17 @@ def test_explicit_region_overrides_the_question():
             "上海对残疾人创业有什么贷款支持? 換成上海,這件事怎麼處理?",
         ),
         ("这件事归哪个部门管?", ["福建的盲人按摩诊所有什么补贴?"], "福建的盲人按摩诊所有什么补贴? 这件事归哪个部门管?"),
+        # "那里" (there) and "that month": what the last question named.
+        (
+            "在那里干活的人拿到的交通补贴算家庭收入吗?",
+            ["上海的阳光基地是做什么的?"],
+            "上海的阳光基地是做什么的? 在那里干活的人拿到的交通补贴算家庭收入吗?",
+        ),
+        (
+            "What goes on during that month?",
+            ["Which month does Jilin devote to promoting disabled employment?"],
+            "Which month does Jilin devote to promoting disabled employment? What goes on during that month?",
+        ),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
@@ -215,6 +226,9 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     # "that" introducing a clause is no back-reference either.
     clause = "Does Shanghai require that state-owned firms hire a set share of disabled staff?"
     assert resolve_follow_up(clause, ["What does Fujian offer blind people?"]) == clause
+    # Nor is "that" before a word that is not a thing just named.
+    clause = "Is it true that disabled graduates in Jilin get a rent subsidy?"
+    assert resolve_follow_up(clause, ["What does Fujian offer blind people?"]) == clause
 
 
 def test_english_glossary_phrases_match_with_spaces_or_hyphens():
@@ -224,6 +238,7 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     # A word inside a hyphenated compound is not the word on its own: public-welfare jobs are not welfare benefits.
     assert "最低生活保障" not in expand_english("public-welfare jobs for disabled people")
     assert "最低生活保障" in expand_english("will I lose my welfare?")
+    assert "最低生活保障" in expand_english("someone on minimum-income support")
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

@@ -261,6 +261,9 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "difficulty finding work": "就业困难人员",
     "hard to place": "就业困难人员",
     "minimum income": "最低生活保障 低保",
+    "carried out": "落实情况 实施",
+    "carry out": "落实情况 实施",
+    "check up on": "督促 总结评估",
 }
 
 

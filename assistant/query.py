@@ -16,7 +16,8 @@ EACH_REGION_RE = re.compile(
     r"|\beach (?:region|province|place|of (?:them|the))\b|\bevery (?:region|province)\b|\ball three\b|\bcompare\b"
     r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b"
     # the plans taken together: "这几份方案", "這三份政策", "地方方案", "these provincial plans"
-    r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:provincial|regional|local) plans\b|\bthe three plans\b"
+    r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:three )?(?:provincial|regional|local) (?:plans|ones)\b"
+    r"|\bthe three plans\b"
     r"|哪几个省|哪幾個省|哪几个地|哪幾個地",
     re.IGNORECASE,
 )
@@ -32,10 +33,12 @@ NATIONAL_RE = re.compile(
 # "换成福建…" (switch to Fujian), "同样的问题,吉林呢" and "Same question for Jilin." ask the last question again.
 FOLLOW_UP_ZH_RE = re.compile(
     r"^(?:那么|那麼|那|还有|還有|另外|换成|換成|换到|換到)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]"
+    r"|也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?[??。.!!]*$"
     r"|又(?:是|有|该|該|要|能|怎)|同样的问题|同樣的問題"
 )
 FOLLOW_UP_EN_RE = re.compile(
-    r"^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\b",
+    r"^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\b"
+    r"|\b(?:too|as well)\s*[?.!]*\s*$",  # "Shanghai too?"
     re.IGNORECASE,
 )
 # A question that points back at the last topic ("When did it come into force?", "Is there anything comparable on the
@@ -69,8 +72,10 @@ ELLIPTICAL_MAX_CJK = 10
 WORD_RE = re.compile(r"[A-Za-z]+")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 FOLLOW_UP_FILLER_RE = re.compile(
-    r"^(?:那么|那麼|那|还有|還有|另外|换成|換成|换到|換到)|(?:呢|怎么样|怎麼樣|的情况|的情況|如何)?[??。.!!\s]*$"
-    r"|^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\s*",
+    r"^(?:那么|那麼|那|还有|還有|另外|换成|換成|换到|換到)"
+    r"|(?:呢|怎么样|怎麼樣|的情况|的情況|如何|也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?)?[??。.!!\s]*$"
+    r"|^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\s*"
+    r"|\s+(?:too|as well)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 QUESTION_WORD_RE = re.compile(
@@ -112,6 +117,8 @@ def understand(
     """Resolve a follow-up, detect language and regions, and decide how results are restricted."""
     rewritten = resolve_follow_up(question, history)
     mentions = region_table().find(rewritten)
+    central = _beijing_as_central_government(rewritten, mentions)
+    mentions = [m for m in mentions if m not in central]
     mentioned = list(dict.fromkeys(m.region for m in mentions))
     covered = [r for r in mentioned if r in covered_regions]
     uncovered = tuple(r for r in mentioned if r not in covered_regions)
@@ -126,7 +133,7 @@ def understand(
     # Naming every covered region ("上海吉林福建这几份方案…") asks of them all, as "各地" does.
     every_region = region is None and len(regions) > 1 and set(regions) == set(covered_regions)
     each_region = len(regions) > 1
-    national_first = region is None and not mentioned and bool(NATIONAL_RE.search(rewritten))
+    national_first = region is None and not mentioned and (bool(central) or bool(NATIONAL_RE.search(rewritten)))
     key = to_simplified(rewritten)
     language = detect_script(rewritten)
     topic = _without_mentions(key, mentions)
@@ -185,6 +192,15 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     # regions and what it asked) with the new subject. On the development follow-ups this ranks better than the
     # new subject with the regions alone (success@1 24 of 29 against 21).
     return f"{previous} {topic}"
+
+
+def _beijing_as_central_government(text: str, mentions: Sequence[RegionMention]) -> list[RegionMention]:
+    """English "Beijing" standing for the central government: in a question that also names the national plan or
+    the provincial plans together ("the national plan Beijing issued", "Beijing's directive behind these local
+    plans"), it is the issuer, not a region the corpus lacks."""
+    if not (NATIONAL_RE.search(text) or EACH_REGION_RE.search(text)):
+        return []
+    return [m for m in mentions if m.region == "北京" and m.surface.lower() == "beijing"]
 
 
 def _elliptical(question: str) -> bool:

@@ -148,6 +148,15 @@ def test_there_and_that_month_point_back_at_the_last_question(real_assistant):
     assert "陽光基地援助對象獲得的交通" in there.passages[0].clause.text
 
 
+def test_region_too_is_a_follow_up_and_beijing_can_be_the_issuer(real_assistant):
+    fujian = real_assistant.ask("Fujian too?", history=["Does Jilin fund blind massage clinics?"])
+    assert fujian.regions == ("福建",)
+    assert fujian.passages[0].clause.id == "fujian-5-3"
+    issuer = real_assistant.ask("In what month and year did Beijing put out the national plan?")
+    assert issuer.in_scope and issuer.message is None
+    assert issuer.passages[0].clause.id == "national-preamble"  # 2025年6月,國家下發了…
+
+
 def test_a_hyphenated_english_phrase_reaches_the_documents_term(real_assistant):
     for question in (
         "Shanghai: if a disabled person is officially hard-to-place, do they get priority job help?",

@@ -39,6 +39,7 @@ def test_named_regions_restrict_the_answer(question, regions):
         "這幾份地方方案是誰訂的?",  # the plans taken together
         "Which notice started these provincial plans?",
         "這本彙編收了哪幾個省市的方案?",  # "which few provinces", as 哪些省 is
+        "Which of these provincial ones came out first?",
     ],
 )
 def test_every_region_side_by_side(question):
@@ -195,6 +196,9 @@ def test_explicit_region_overrides_the_question():
             "上海对残疾人创业有什么贷款支持? 換成上海,這件事怎麼處理?",
         ),
         ("这件事归哪个部门管?", ["福建的盲人按摩诊所有什么补贴?"], "福建的盲人按摩诊所有什么补贴? 这件事归哪个部门管?"),
+        # "…too?" and "…也一样吗?" ask the last question of another region.
+        ("Fujian too?", ["Does Jilin fund blind massage clinics?"], "Does Fujian fund blind massage clinics?"),
+        ("福建也一样吗?", ["吉林对盲人按摩诊所有扶持吗?"], "福建对盲人按摩诊所有扶持吗?"),
         # "那里" (there) and "that month": what the last question named.
         (
             "在那里干活的人拿到的交通补贴算家庭收入吗?",
@@ -231,6 +235,16 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up(clause, ["What does Fujian offer blind people?"]) == clause
 
 
+def test_beijing_as_the_issuer_of_the_national_plan_is_not_an_uncovered_region():
+    issuer = understand("In what month did Beijing issue the national plan?", COVERED)
+    assert issuer.uncovered_regions == () and issuer.national_first
+    directive = understand("Beijing's directive behind these three local plans: what is its number?", COVERED)
+    assert directive.uncovered_regions == () and directive.national_first and directive.every_region
+    # Beijing the city, and 北京 in Chinese, stay a region the corpus does not cover.
+    assert understand("Does Beijing have a plan for disabled employment?", COVERED).uncovered_regions == ("北京",)
+    assert understand("北京的国家级方案有什么要求?", COVERED).uncovered_regions == ("北京",)
+
+
 def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "就业困难人员" in expand_english("are hard-to-employ clients covered?")
     assert "就业困难人员" in expand_english("someone judged hard to place in work")
@@ -239,6 +253,7 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "最低生活保障" not in expand_english("public-welfare jobs for disabled people")
     assert "最低生活保障" in expand_english("will I lose my welfare?")
     assert "最低生活保障" in expand_english("someone on minimum-income support")
+    assert "落实情况" in expand_english("who checks how well the plan was carried out?")
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

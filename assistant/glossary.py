@@ -264,6 +264,7 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "carried out": "落实情况 实施",
     "carry out": "落实情况 实施",
     "check up on": "督促 总结评估",
+    "headhunter": "人力资源服务机构",
 }
 
 

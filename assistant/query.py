@@ -28,6 +28,8 @@ NATIONAL_RE = re.compile(
     r"全国|全國|国家|國家|国务院|國務院|中央|国办|國辦|\bnational\b|\bstate council\b|\bcentral government\b",
     re.IGNORECASE,
 )
+# The provinces as a group, beside "Beijing" as the central government.
+PROVINCES_RE = re.compile(r"\b(?:the |these |other )?(?:provinces|provincial|local governments)\b", re.IGNORECASE)
 # A follow-up that leans on the previous question: "那吉林呢?", "落到每个县呢,有没有…?", "吉林的期限又是什么时候?",
 # "What about Shanghai?", "And Jilin?"
 # "换成福建…" (switch to Fujian), "同样的问题,吉林呢" and "Same question for Jilin." ask the last question again.
@@ -196,9 +198,9 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
 
 def _beijing_as_central_government(text: str, mentions: Sequence[RegionMention]) -> list[RegionMention]:
     """English "Beijing" standing for the central government: in a question that also names the national plan or
-    the provincial plans together ("the national plan Beijing issued", "Beijing's directive behind these local
-    plans"), it is the issuer, not a region the corpus lacks."""
-    if not (NATIONAL_RE.search(text) or EACH_REGION_RE.search(text)):
+    the provinces ("the national plan Beijing issued", "Beijing's directive behind these local plans", "once Beijing
+    released its plan, what were the provinces told to do?"), it is the issuer, not a region the corpus lacks."""
+    if not (NATIONAL_RE.search(text) or EACH_REGION_RE.search(text) or PROVINCES_RE.search(text)):
         return []
     return [m for m in mentions if m.region == "北京" and m.surface.lower() == "beijing"]
 

@@ -240,6 +240,8 @@ def test_beijing_as_the_issuer_of_the_national_plan_is_not_an_uncovered_region()
     assert issuer.uncovered_regions == () and issuer.national_first
     directive = understand("Beijing's directive behind these three local plans: what is its number?", COVERED)
     assert directive.uncovered_regions == () and directive.national_first and directive.every_region
+    provinces = understand("After Beijing published its plan, what did the provinces have to do?", COVERED)
+    assert provinces.uncovered_regions == () and provinces.national_first
     # Beijing the city, and 北京 in Chinese, stay a region the corpus does not cover.
     assert understand("Does Beijing have a plan for disabled employment?", COVERED).uncovered_regions == ("北京",)
     assert understand("北京的国家级方案有什么要求?", COVERED).uncovered_regions == ("北京",)
@@ -254,6 +256,7 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "最低生活保障" in expand_english("will I lose my welfare?")
     assert "最低生活保障" in expand_english("someone on minimum-income support")
     assert "落实情况" in expand_english("who checks how well the plan was carried out?")
+    assert "人力资源服务机构" in expand_english("do headhunters get paid for placing disabled people?")
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

@@ -61,6 +61,10 @@ BACK_REFERENCE_EN_RE = re.compile(
 BACK_REFERENCE_ZH_RE = re.compile(
     r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
     r"|这件事|這件事|这事|這事|此事"
+    # "这笔钱" (this sum), "那些人" (those people), "这种/这类" (this kind): a thing or people just named
+    r"|这笔|這筆|这种|這種|这类|這類|那些|那種|那种"
+    # "合作社也会参与吗?": "also" carries the last question's subject over
+    r"|也(?:会|會|能|可以|要|算|适用|適用)"
     # "在那里做事…" (working there): the place just asked about
     r"|那里|那裡|那儿|那兒"
     # "为他们办招聘会吗?": the people the last question was about

@@ -157,6 +157,14 @@ def test_region_too_is_a_follow_up_and_beijing_can_be_the_issuer(real_assistant)
     assert issuer.passages[0].clause.id == "national-preamble"  # 2025年6月,國家下發了…
 
 
+def test_this_sum_and_those_people_stay_with_the_chat(real_assistant):
+    money = real_assistant.ask("申请这笔钱之前要先办什么证件?", history=["福建会给盲人医疗按摩诊所发补贴吗?"])
+    assert money.regions == ("福建",)
+    assert "醫療執業許可證" in money.passages[0].clause.text
+    masseurs = real_assistant.ask("做按摩的那些师傅以后还能参加技能培训吗?", history=["吉林对盲人按摩有哪些支持?"])
+    assert masseurs.regions == ("吉林",)  # before: all three regions, the question read on its own
+
+
 def test_a_hyphenated_english_phrase_reaches_the_documents_term(real_assistant):
     for question in (
         "Shanghai: if a disabled person is officially hard-to-place, do they get priority job help?",

@@ -196,6 +196,22 @@ def test_explicit_region_overrides_the_question():
             "上海对残疾人创业有什么贷款支持? 換成上海,這件事怎麼處理?",
         ),
         ("这件事归哪个部门管?", ["福建的盲人按摩诊所有什么补贴?"], "福建的盲人按摩诊所有什么补贴? 这件事归哪个部门管?"),
+        # "这笔钱" (this sum), "那些人" (those people) and "也能…" (also) lean on the last question however long.
+        (
+            "申请这笔钱之前要先办什么证件?",
+            ["福建会给盲人医疗按摩诊所发补贴吗?"],
+            "福建会给盲人医疗按摩诊所发补贴吗? 申请这笔钱之前要先办什么证件?",
+        ),
+        (
+            "做按摩的那些师傅以后还能参加技能培训吗?",
+            ["吉林对盲人按摩有哪些支持?"],
+            "吉林对盲人按摩有哪些支持? 做按摩的那些师傅以后还能参加技能培训吗?",
+        ),
+        (
+            "农民专业合作社也能参与进来吗?",
+            ["上海怎么帮农村残疾人增收?"],
+            "上海怎么帮农村残疾人增收? 农民专业合作社也能参与进来吗?",
+        ),
         # "…too?" and "…也一样吗?" ask the last question of another region.
         ("Fujian too?", ["Does Jilin fund blind massage clinics?"], "Does Fujian fund blind massage clinics?"),
         ("福建也一样吗?", ["吉林对盲人按摩诊所有扶持吗?"], "福建对盲人按摩诊所有扶持吗?"),

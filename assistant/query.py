@@ -33,15 +33,19 @@ PROVINCES_RE = re.compile(r"\b(?:the |these |other )?(?:provinces|provincial|loc
 # A follow-up that leans on the previous question: "那吉林呢?", "落到每个县呢,有没有…?", "吉林的期限又是什么时候?",
 # "What about Shanghai?", "And Jilin?"
 # "换成福建…" (switch to Fujian), "同样的问题,吉林呢" and "Same question for Jilin." ask the last question again.
+# The openings and endings below are also what FOLLOW_UP_FILLER_RE strips, so they are written once.
+ZH_FOLLOW_UP_OPENING = r"那么|那麼|那|还有|還有|另外|换成|換成|换到|換到"
+ZH_SAME_AGAIN = r"也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?"  # "福建也一样吗?"
+EN_FOLLOW_UP_OPENING = (
+    r"what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in)"
+)
+EN_FOLLOW_UP_ENDING = r"too|as well"  # "Shanghai too?"
 FOLLOW_UP_ZH_RE = re.compile(
-    r"^(?:那么|那麼|那|还有|還有|另外|换成|換成|换到|換到)|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]"
-    r"|也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?[??。.!!]*$"
+    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]|{ZH_SAME_AGAIN}[??。.!!]*$"
     r"|又(?:是|有|该|該|要|能|怎)|同样的问题|同樣的問題"
 )
 FOLLOW_UP_EN_RE = re.compile(
-    r"^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\b"
-    r"|\b(?:too|as well)\s*[?.!]*\s*$",  # "Shanghai too?"
-    re.IGNORECASE,
+    rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b|\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE
 )
 # A question that points back at the last topic ("When did it come into force?", "Is there anything comparable on the
 # Jilin side?", "这个补贴要申请吗?") leans on it, however long it is. "it" that points nowhere ("Is it possible to…",
@@ -78,10 +82,8 @@ ELLIPTICAL_MAX_CJK = 10
 WORD_RE = re.compile(r"[A-Za-z]+")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 FOLLOW_UP_FILLER_RE = re.compile(
-    r"^(?:那么|那麼|那|还有|還有|另外|换成|換成|换到|換到)"
-    r"|(?:呢|怎么样|怎麼樣|的情况|的情況|如何|也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?)?[??。.!!\s]*$"
-    r"|^\s*(?:what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in))\s*"
-    r"|\s+(?:too|as well)\s*[?.!]*\s*$",
+    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|的情况|的情況|如何|{ZH_SAME_AGAIN})?[??。.!!\s]*$"
+    rf"|^\s*(?:{EN_FOLLOW_UP_OPENING})\s*|\s+(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
 QUESTION_WORD_RE = re.compile(

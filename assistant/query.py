@@ -29,7 +29,7 @@ NATIONAL_RE = re.compile(
     re.IGNORECASE,
 )
 # The provinces as a group, beside "Beijing" as the central government.
-PROVINCES_RE = re.compile(r"\b(?:the |these |other )?(?:provinces|provincial|local governments)\b", re.IGNORECASE)
+PROVINCES_RE = re.compile(r"\b(?:provinces|provincial|local governments)\b", re.IGNORECASE)
 # A follow-up that leans on the previous question: "那吉林呢?", "落到每个县呢,有没有…?", "吉林的期限又是什么时候?",
 # "What about Shanghai?", "And Jilin?"
 # "换成福建…" (switch to Fujian), "同样的问题,吉林呢" and "Same question for Jilin." ask the last question again.
@@ -206,9 +206,10 @@ def _beijing_as_central_government(text: str, mentions: Sequence[RegionMention])
     """English "Beijing" standing for the central government: in a question that also names the national plan or
     the provinces ("the national plan Beijing issued", "Beijing's directive behind these local plans", "once Beijing
     released its plan, what were the provinces told to do?"), it is the issuer, not a region the corpus lacks."""
-    if not (NATIONAL_RE.search(text) or EACH_REGION_RE.search(text) or PROVINCES_RE.search(text)):
-        return []
-    return [m for m in mentions if m.region == "北京" and m.surface.lower() == "beijing"]
+    beijing = [m for m in mentions if m.region == "北京" and m.surface.lower() == "beijing"]
+    if beijing and (NATIONAL_RE.search(text) or EACH_REGION_RE.search(text) or PROVINCES_RE.search(text)):
+        return beijing
+    return []
 
 
 def _elliptical(question: str) -> bool:

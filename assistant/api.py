@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant.answer import Answer, Passage, compose
 from assistant.query import Query, understand
+from assistant.rescore import LinearRescorer
 from assistant.retrieve import (
     BIGRAM_WEIGHT,
     BM25_WEIGHT,
@@ -62,6 +63,8 @@ CONFIGURATIONS: dict[str, Configuration] = {
     "hybrid-no-regions": Configuration("hybrid", region_handling=False),
     # The fusion with the pooled dense vectors only: what late interaction adds (index/late.py).
     "hybrid-pooled": Configuration("hybrid-pooled", region_handling=True),
+    # Late interaction in the fusion, without the learned ordering of its candidates (assistant/rescore.py).
+    "hybrid-rrf": Configuration("hybrid-rrf", region_handling=True),
     "hybrid": Configuration("hybrid", region_handling=True),
 }
 
@@ -88,12 +91,15 @@ class Assistant:
             "en": [BM25_WEIGHT, ENGLISH_DENSE_WEIGHT, BIGRAM_WEIGHT],
         }
         fused = [self.bm25, self.dense, bigrams]
+        late = LateInteractionRetriever(index, self.dense)
         self.retrievers: dict[str, Retriever] = {
             "bm25": self.bm25,
             "dense": self.dense,
             "hybrid-pooled": HybridRetriever(fused, weights),
             # Late interaction ranks the candidates again and takes the pooled dense ranking's place in the fusion.
-            "hybrid": HybridRetriever(fused, weights, late=LateInteractionRetriever(index, self.dense)),
+            "hybrid-rrf": HybridRetriever(fused, weights, late=late),
+            # The shipped model orders those candidates when it was trained with this embedder.
+            "hybrid": HybridRetriever(fused, weights, late=late, rescorer=LinearRescorer.for_embedder(embedder.id)),
         }
         _configuration(configuration)  # an unknown name is bad input
         self.configuration = configuration

@@ -172,7 +172,15 @@ def test_eval_scores_an_unseen_file_side_by_side_and_writes_a_report(real_assist
     )
     report = json.loads(result.stdout[result.stdout.index("{") :])
     assert report["questions"] == 3 and report["default"] == "hybrid"
-    assert list(report["configs"]) == ["bm25", "dense", "hybrid-no-regions", "hybrid-pooled", "hybrid", "langchain"]
+    assert list(report["configs"]) == [
+        "bm25",
+        "dense",
+        "hybrid-no-regions",
+        "hybrid-pooled",
+        "hybrid-rrf",
+        "hybrid",
+        "langchain",
+    ]
     hybrid = report["configs"]["hybrid"]
     assert hybrid["recall@5"] == 1.0
     assert hybrid["out_of_scope"] == {"flagged": 1, "total": 1, "false_flags": 0}

@@ -1,0 +1,196 @@
+"""The learned ordering of the fusion's candidates: its features, its model file, its place in the hybrid search,
+and the shipped model (trained with the real embedder on the named question files)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.query import understand
+from assistant.rescore import (
+    ALL_FEATURE_NAMES,
+    FEATURE_NAMES,
+    MODEL_PATH,
+    LinearRescorer,
+    RescorerFileError,
+    candidate_features,
+)
+from assistant.retrieve import LATE_CANDIDATES, MIN_RESCORED_CANDIDATES, Hit, HybridRetriever
+
+
+def hits(*pairs):
+    return [Hit(row, score) for row, score in pairs]
+
+
+def column(features: np.ndarray, name: str) -> np.ndarray:
+    return features[:, ALL_FEATURE_NAMES.index(name)]
+
+
+# --- features ---------------------------------------------------------------------------------------------------------
+
+
+def test_features_describe_each_rankings_rank_and_score_gap():
+    bm25 = hits((7, 10.0), (8, 4.0))
+    dense = hits((8, 0.90), (7, 0.85), (9, 0.80))
+    bigrams = hits((9, 2.0))
+    late = hits((7, 0.95), (8, 0.70), (9, 0.60))
+    features = candidate_features([bm25, dense, bigrams, late], [7, 8, 9], english=False)
+    assert features.shape == (3, len(ALL_FEATURE_NAMES))
+    assert column(features, "bm25.rrf") == pytest.approx([1 / 61, 1 / 62, 0.0])
+    assert column(features, "bm25.reciprocal_rank") == pytest.approx([1.0, 0.5, 0.0])
+    # BM25 scores as a fraction of the best; a clause BM25 does not list scores as its last one.
+    assert column(features, "bm25.score_gap") == pytest.approx([1.0, 0.4, 0.4])
+    # Cosines as the difference from the best.
+    assert column(features, "dense.score_gap") == pytest.approx([-0.05, 0.0, -0.10])
+    assert column(features, "late.first").tolist() == [1.0, 0.0, 0.0]
+    # A Chinese question: the English copies are zero.
+    assert not features[:, len(FEATURE_NAMES) :].any()
+
+
+def test_an_english_question_fills_the_english_copies():
+    rankings = [hits((1, 3.0)), hits((1, 0.9)), hits((1, 1.0)), hits((1, 0.8))]
+    features = candidate_features(rankings, [1], english=True)
+    assert np.array_equal(features[:, : len(FEATURE_NAMES)], features[:, len(FEATURE_NAMES) :])
+    assert features.any()
+
+
+def test_features_need_all_four_rankings():
+    with pytest.raises(ValueError, match="late"):
+        candidate_features([hits((1, 1.0))] * 3, [1], english=False)
+
+
+# --- the model file ---------------------------------------------------------------------------------------------------
+
+
+def model(coefficients: dict[str, float], embedder_id: str = "fake/hashing") -> LinearRescorer:
+    weights = np.zeros(len(ALL_FEATURE_NAMES))
+    for name, weight in coefficients.items():
+        weights[ALL_FEATURE_NAMES.index(name)] = weight
+    size = len(ALL_FEATURE_NAMES)
+    return LinearRescorer(embedder_id, np.zeros(size), np.ones(size), weights, 0.0, ("dev",), 1.0)
+
+
+def test_a_saved_model_reads_back_the_same(tmp_path):
+    path = tmp_path / "rescorer.json"
+    saved = model({"late.score_gap": 2.0, "bm25.first": -0.5})
+    saved.save(path)
+    read = LinearRescorer.read(path)
+    assert read.to_dict() == saved.to_dict()
+    assert LinearRescorer.for_embedder("fake/hashing", path) is not None
+    # Cosine gaps are one embedder's scale: another embedder gets no model, and the fusion ranks alone.
+    assert LinearRescorer.for_embedder("st:BAAI/bge-m3", path) is None
+    assert LinearRescorer.for_embedder("fake/hashing", tmp_path / "missing.json") is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw.update(features=raw["features"][:-1]),
+        lambda raw: raw.update(coefficients=raw["coefficients"][:3]),
+        lambda raw: raw.pop("intercept"),
+    ],
+)
+def test_a_damaged_model_file_names_the_fix(tmp_path, damage):
+    path = tmp_path / "rescorer.json"
+    model({}).save(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    damage(raw)
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(RescorerFileError, match=r"retrain it with .*eval\.train_rescorer"):
+        LinearRescorer.read(path)
+
+
+# --- in the hybrid search ---------------------------------------------------------------------------------------------
+
+
+class FixedRanking:
+    def __init__(self, rows: list[int], scores: list[float] | None = None) -> None:
+        self.rows = rows
+        self.scores = scores or [1.0 / (rank + 1) for rank in range(len(rows))]
+
+    def search(self, query, k):
+        return [Hit(row, score) for row, score in zip(self.rows[:k], self.scores[:k], strict=False)]
+
+
+class ScoredLate:
+    available = True
+
+    def __init__(self, scores: dict[int, float]) -> None:
+        self.scores = scores
+
+    def rank(self, query, rows):
+        return sorted((Hit(row, self.scores.get(row, 0.0)) for row in rows), key=lambda hit: -hit.score)
+
+
+def test_the_rescorer_orders_the_candidates_and_the_fusion_the_rest():
+    query = understand("盲人按摩", ["福建"])
+    bm25 = FixedRanking(list(range(30)), [30.0 - row for row in range(30)])
+    dense = FixedRanking(list(range(30)))
+    bigrams = FixedRanking(list(range(30)))
+    # Late interaction likes row 5 best, by far; every ranking puts row 0 first.
+    late = ScoredLate({5: 0.99, 0: 0.50})
+    weights = {"zh-Hans": [2.0, 1.5, 0.5]}
+    fusion = HybridRetriever([bm25, dense, bigrams], weights, late=late)
+    learned = HybridRetriever(
+        [bm25, dense, bigrams], weights, late=late, rescorer=model({"late.score_gap": 5.0}, "any")
+    )
+    assert fusion.search(query, 1)[0].row == 0
+    found = learned.search(query, 30)
+    assert found[0].row == 5
+    candidates = set(range(LATE_CANDIDATES))
+    assert {hit.row for hit in found[:LATE_CANDIDATES]} == candidates
+    # Beyond the candidates the fusion's order stands, scored 0: the rescorer did not see them.
+    assert [hit.row for hit in found[LATE_CANDIDATES:]] == list(range(LATE_CANDIDATES, 30))
+    assert all(hit.score == 0.0 for hit in found[LATE_CANDIDATES:])
+    assert all(0.0 < hit.score < 1.0 for hit in found[:LATE_CANDIDATES])
+
+
+def test_without_late_interaction_the_rescorer_stands_aside():
+    unavailable = ScoredLate({})
+    unavailable.available = False
+    rankings = [FixedRanking([1, 2]), FixedRanking([2, 1]), FixedRanking([1, 2])]
+    hybrid = HybridRetriever(rankings, {"zh-Hans": [1.0, 1.0, 1.0]}, late=unavailable, rescorer=model({}))
+    assert hybrid.rescorer is None
+    assert [hit.row for hit in hybrid.search(understand("盲人按摩", ["福建"]), 2)] == [1, 2]
+
+
+# --- the shipped model, with the real parts ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_shipped_model_is_the_one_training_makes_on_its_named_files(real_assistant, tmp_path):
+    from eval.train_rescorer import REGULARISATION, TRAINING_FILES, main
+
+    shipped = LinearRescorer.read(MODEL_PATH)
+    assert real_assistant.retrievers["hybrid"].rescorer.to_dict() == shipped.to_dict()
+    assert shipped.embedder_id == real_assistant.embedder.id
+    assert shipped.trained_on == TRAINING_FILES and shipped.regularisation == REGULARISATION
+    retrained_path = tmp_path / "rescorer.json"
+    assert main(["--out", str(retrained_path)]) == 0
+    retrained = LinearRescorer.read(retrained_path)
+    # The same files and code give the same model: a stale model file (features or files changed) fails here.
+    assert np.allclose(retrained.coefficients, shipped.coefficients, atol=0.02)
+    assert np.allclose(retrained.mean, shipped.mean, atol=1e-3)
+
+
+@pytest.mark.slow
+def test_the_shipped_configuration_uses_the_rescorer_and_its_first_clause_changes_where_it_should(real_assistant):
+    hybrid = real_assistant.retrievers["hybrid"]
+    assert hybrid.rescorer is not None and real_assistant.retrievers["hybrid-rrf"].rescorer is None
+    answer = real_assistant.ask("福建对盲人医疗按摩诊所有哪些扶持?")
+    assert answer.passages[0].clause.id == "fujian-5-3"
+    assert 0.5 < answer.passages[0].score < 1.0  # a probability now, not a fused reciprocal rank
+
+
+def test_a_search_with_few_candidates_is_left_to_the_fusion():
+    query = understand("盲人按摩", ["福建"])
+    rows = list(range(MIN_RESCORED_CANDIDATES - 1))  # like the national introduction's two paragraphs
+    rankings = [FixedRanking(rows), FixedRanking(rows), FixedRanking(rows)]
+    late = ScoredLate({rows[-1]: 0.99})
+    weights = {"zh-Hans": [2.0, 1.5, 0.5]}
+    learned = HybridRetriever(rankings, weights, late=late, rescorer=model({"late.score_gap": 5.0}))
+    fusion = HybridRetriever(rankings, weights, late=late)
+    assert learned.search(query, 5) == fusion.search(query, 5)
+    assert learned.search(query, 5)[0].row == rows[0]

@@ -160,19 +160,24 @@ def test_without_late_interaction_the_rescorer_stands_aside():
 
 
 @pytest.mark.slow
-def test_the_shipped_model_is_the_one_training_makes_on_its_named_files(real_assistant, tmp_path):
-    from eval.train_rescorer import REGULARISATION, TRAINING_FILES, main
+def test_the_shipped_model_is_the_one_training_makes_on_its_named_files(real_assistant):
+    from eval.train_rescorer import REGULARISATION, TRAINING_FILES, fit, searches
 
     shipped = LinearRescorer.read(MODEL_PATH)
     assert real_assistant.retrievers["hybrid"].rescorer.to_dict() == shipped.to_dict()
     assert shipped.embedder_id == real_assistant.embedder.id
     assert shipped.trained_on == TRAINING_FILES and shipped.regularisation == REGULARISATION
-    retrained_path = tmp_path / "rescorer.json"
-    assert main(["--out", str(retrained_path)]) == 0
-    retrained = LinearRescorer.read(retrained_path)
-    # The same files and code give the same model: a stale model file (features or files changed) fails here.
-    assert np.allclose(retrained.coefficients, shipped.coefficients, atol=0.02)
-    assert np.allclose(retrained.mean, shipped.mean, atol=1e-3)
+    found = searches(real_assistant, TRAINING_FILES)
+    retrained = fit(found, real_assistant.embedder.id, TRAINING_FILES, REGULARISATION)
+
+    def first_choices(model: LinearRescorer) -> list[int]:
+        return [s.candidates[np.lexsort((s.candidates, -model.log_odds(s.features)))[0]] for s in found]
+
+    # Index builds differ in the last digits of the late-interaction vectors, and so the weights by a few hundredths;
+    # the clauses put first do not (a clean clone's retrained model chose the same for all 1,268 searches of 18
+    # files). A stale model does: the one of 18 files differs from that of 20 on 8 of those searches.
+    disagreements = sum(a != b for a, b in zip(first_choices(retrained), first_choices(shipped), strict=True))
+    assert disagreements <= len(found) // 500, f"{disagreements} of {len(found)} searches: retrain the rescorer"
 
 
 @pytest.mark.slow

@@ -135,4 +135,7 @@ def _best(scored: list[tuple], limit: int) -> list[tuple]:
 
 
 def _overlap(sentence: str, term_weights: Mapping[str, float], tokenize: Callable[[str], list[str]]) -> float:
-    return sum(term_weights.get(token, 0.0) for token in set(tokenize(sentence)))
+    # Each term once, summed in the order of the sentence: a set's order changes with every process's string hash
+    # seed, and so does a float sum's last digit, which decided ties between equally good sentences differently in
+    # the server and in the process that asked the same question (tests/test_load.py).
+    return sum(term_weights.get(token, 0.0) for token in dict.fromkeys(tokenize(sentence)))

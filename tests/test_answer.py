@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from assistant.answer import MAX_SENTENCES, Passage, compose, sentences
 from corpus.model import Clause
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def clause(clause_id: str, region: str, text: str) -> Clause:
@@ -88,3 +93,29 @@ def test_real_answers_are_verbatim_cited_and_say_plainly_when_out_of_scope(real_
         "Are colleges in Shanghai opening up more course options for students with intellectual or visual impairments?"
     )
     assert colleges.in_scope and colleges.passages[0].clause.id == "shanghai-2-5"
+
+
+def test_the_quoted_sentence_does_not_depend_on_the_process_string_hash_seed():
+    """Two sentences whose terms add up to the same weight: which is quoted must not change from one process to the
+    next. Summing a set's terms gave a last-digit difference that followed the hash seed (0.1 + 0.2 + 0.3 is not
+    0.3 + 0.2 + 0.1), so the server and the asking process quoted different sentences."""
+    import subprocess
+    import sys
+
+    program = (
+        "from assistant.answer import _overlap\n"
+        "weights = {'甲': 0.1, '乙': 0.2, '丙': 0.3, '丁': 0.6}\n"
+        "print(repr(_overlap('甲乙丙', weights, list)), repr(_overlap('丁', weights, list)))\n"
+    )
+    seen = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=PROJECT_ROOT,
+        ).stdout
+        for seed in range(12)
+    }
+    assert len(seen) == 1, seen

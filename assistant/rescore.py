@@ -85,6 +85,10 @@ class LinearRescorer:
     def log_odds(self, features: np.ndarray) -> np.ndarray:
         return (features - self.mean) / self.scale @ self.coefficients + self.intercept
 
+    def order(self, features: np.ndarray, rows: Sequence[int]) -> np.ndarray:
+        """Positions of ``rows`` (one per feature row) best first; equal log-odds by row, so results repeat."""
+        return np.lexsort((np.asarray(rows), -self.log_odds(features)))
+
     def to_dict(self) -> dict:
         return {
             "embedder": self.embedder_id,

@@ -349,7 +349,7 @@ class HybridRetriever:
             return fused[:k]
         features = candidate_features([*inputs.rankings, inputs.late], inputs.candidates, query.language == "en")
         probabilities = 1 / (1 + np.exp(-self.rescorer.log_odds(features)))
-        order = np.lexsort((inputs.candidates, -probabilities))
+        order = self.rescorer.order(features, inputs.candidates)
         learned = [Hit(inputs.candidates[i], float(probabilities[i])) for i in order]
         # Past the candidates the fusion's order stands; score 0 marks clauses the rescorer did not see.
         chosen = set(inputs.candidates)

@@ -137,8 +137,7 @@ def fit(found: Sequence[Search], embedder_id: str, files: Sequence[str], regular
 
 
 def first_is_gold(search: Search, rescorer: LinearRescorer) -> bool:
-    odds = rescorer.log_odds(search.features)
-    return bool(search.gold[np.lexsort((search.candidates, -odds))[0]])
+    return bool(search.gold[rescorer.order(search.features, search.candidates)[0]])
 
 
 def cross_validate(found: Sequence[Search], files: Sequence[str], embedder_id: str, regularisation: float) -> str:

@@ -190,15 +190,15 @@ class Assistant:
         has_national = NATIONAL_REGION in self.index.clause_rows_by_region
         if not query.each_region:
             if query.national_first and has_national:
-                national = retriever.search(_restricted(query, NATIONAL_REGION), k)
+                national = retriever.search(query.within(NATIONAL_REGION), k)
                 return interleave([national, retriever.search(query, k)], k)
             return retriever.search(query, k)
-        per_region = [retriever.search(_restricted(query, region), k) for region in query.regions]
+        per_region = [retriever.search(query.within(region), k) for region in query.regions]
         if query.every_region and has_national:
             # After each region's best: what the national plan says of all provinces at once; before them when
             # the question names the national plan or a search over everything ranks a national passage first
             # (a question about the plans themselves).
-            national = retriever.search(_restricted(query, NATIONAL_REGION), k)
+            national = retriever.search(query.within(NATIONAL_REGION), k)
             if query.national_first or self._ranked_first_overall(retriever, query) == NATIONAL_REGION:
                 per_region.insert(0, national)
             else:
@@ -241,10 +241,6 @@ def _configuration(name: str) -> Configuration:
     if name not in CONFIGURATIONS:
         raise InputError(f"unknown configuration {name!r}; choose one of {', '.join(CONFIGURATIONS)}")
     return CONFIGURATIONS[name]
-
-
-def _restricted(query: Query, region: str) -> Query:
-    return replace(query, regions=(region,), each_region=False)
 
 
 def check_question(question: str, k: int = 5, history: Sequence[str] = ()) -> None:

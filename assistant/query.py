@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.glossary import expand, expand_english
 from corpus.regions import RegionMention, region_table
@@ -114,6 +114,10 @@ class Query:
     every_region: bool = False
     # The national plan named and no region: its introduction comes first, then the best of everything else.
     national_first: bool = False
+
+    def within(self, region: str) -> Query:
+        """The same question searched in ``region`` alone (one region of an answer given side by side)."""
+        return replace(self, regions=(region,), each_region=False)
 
 
 def understand(

@@ -102,24 +102,20 @@ def _region_searches(query: Query, gold: dict[str, list[Range]]) -> list[tuple[Q
     others = [g for region, spans in gold.items() if region != NATIONAL_REGION for g in spans]
     found = []
     if query.each_region:
-        found += [(_only(query, r), gold[r]) for r in query.regions if r in gold and r != NATIONAL_REGION]
+        found += [(query.within(r), gold[r]) for r in query.regions if r in gold and r != NATIONAL_REGION]
         if query.every_region and national:
             found += [
-                (_only(query, NATIONAL_REGION), national),
+                (query.within(NATIONAL_REGION), national),
                 (replace(query, regions=(), each_region=False), national),
             ]
     elif query.national_first:
         if national:
-            found.append((_only(query, NATIONAL_REGION), national))
+            found.append((query.within(NATIONAL_REGION), national))
         if others:
             found.append((query, others))
     else:
         found.append((query, national + others))
     return found
-
-
-def _only(query: Query, region: str) -> Query:
-    return replace(query, regions=(region,), each_region=False)
 
 
 def fit(found: Sequence[Search], embedder_id: str, files: Sequence[str], regularisation: float) -> LinearRescorer:

@@ -82,9 +82,9 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.tokenizer = tokenizer
-        self.bm25 = BM25Retriever(index, tokenizer)
         self.dense = DenseRetriever(index, embedder)
-        bigrams = BM25Retriever(index, tokenizer, bigrams=True)
+        self.bm25 = BM25Retriever(index, tokenizer, translator=self.dense.translator)
+        bigrams = BM25Retriever(index, tokenizer, bigrams=True, translator=self.dense.translator)
         weights = {
             "zh-Hans": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],
             "zh-Hant": [BM25_WEIGHT, DENSE_WEIGHT, BIGRAM_WEIGHT],

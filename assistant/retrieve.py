@@ -14,10 +14,10 @@ from assistant.query import Query
 from assistant.rescore import RANKINGS as RESCORER_RANKINGS
 from assistant.rescore import LinearRescorer, candidate_features
 from corpus.script import to_simplified
-from index.embedders import Embedder, token_encoder
+from index.embedders import Embedder, token_encoder, unit_rows
 from index.search_index import SearchIndex
 from index.tokens import SearchTokenizer
-from index.translation import english_terms, merged, translate, translation_groups
+from index.translation import ENGLISH_STOPWORDS, POSSESSIVE_RE, WORD_RE, english_terms, merged, translation_groups
 
 # Reciprocal-rank fusion: score = Σ 1 / (RRF_K + rank). 60 is the constant of Cormack et al. (2009);
 # it keeps one retriever's top rank from drowning the other's.
@@ -49,6 +49,15 @@ MIN_RESCORED_CANDIDATES = 4
 # How many of each ranking's best clauses late interaction ranks again. On the development questions 10 (about
 # 13 clauses in all) ranks as well as every clause of the question's regions.
 LATE_CANDIDATES = 10
+# An English word that neither CC-CEDICT nor the glossary knows searches for the corpus word nearest to it in the
+# embedder's space (index/lexicon.py), at this weight, when their cosine reaches this. Words shorter than this many
+# letters are left alone ("hr", "vs", "ai": too little for a word vector). Set before measuring, not tuned; of the
+# few variants cross-validated (the nearest 1, 2 or 3 words; weight ½ or 1), this one ranked best (README).
+LEXICON_WEIGHT = 0.5
+LEXICON_MIN_SIMILARITY = 0.85
+LEXICON_MIN_LETTERS = 3
+# English words whose nearest corpus word is remembered between questions.
+RECENT_LEXICON_WORDS = 1024
 
 
 @dataclass(frozen=True)
@@ -82,17 +91,69 @@ def top_hits(scores: np.ndarray, k: int, rows: Sequence[int] | None) -> list[Hit
     return [Hit(int(candidates[i]), float(scores[candidates[i]])) for i in order]
 
 
-def chinese_words(query: Query, index: SearchIndex, tokenizer: SearchTokenizer) -> dict[str, float]:
-    """The Chinese search words of an English question: dictionary translations plus the glossary's terms."""
-    return merged(chinese_word_groups(query, index, tokenizer))
+def chinese_words(query: Query, translator: EnglishTranslator, tokenizer: SearchTokenizer) -> dict[str, float]:
+    """The Chinese search words of an English question: dictionary translations, the glossary's terms and the
+    lexicon's nearest words."""
+    return merged(chinese_word_groups(query, translator, tokenizer))
 
 
-def chinese_word_groups(query: Query, index: SearchIndex, tokenizer: SearchTokenizer) -> list[dict[str, float]]:
+def chinese_word_groups(
+    query: Query, translator: EnglishTranslator, tokenizer: SearchTokenizer
+) -> list[dict[str, float]]:
     """The Chinese search words of an English question grouped by the English word they translate; each glossary
-    term is a group of its own."""
-    groups = translation_groups(english_terms(query.topic), index.translations)
+    term and each lexicon word is a group of its own."""
+    groups = translator.dictionary_groups(query)
     groups.extend({word: 1.0} for word in tokenizer.tokens(query.expansion))
+    groups.extend({word: LEXICON_WEIGHT} for word in translator.lexicon_words(query))
     return groups
+
+
+class EnglishTranslator:
+    """An English question's words in the corpus' Chinese: CC-CEDICT's translations (index/translation.py) and,
+    for a word the dictionary and the glossary both miss, the corpus word the embedder puts nearest to it
+    (index/lexicon.py). Without an embedder or a lexicon in the index, the dictionary alone."""
+
+    def __init__(self, index: SearchIndex, embedder: Embedder | None = None) -> None:
+        self.index = index
+        self.embedder = embedder
+        self._nearest: OrderedDict[str, str | None] = OrderedDict()
+
+    def dictionary_groups(self, query: Query) -> list[dict[str, float]]:
+        return translation_groups(english_terms(query.topic), self.index.translations)
+
+    def lexicon_words(self, query: Query) -> list[str]:
+        """The nearest corpus word of each unknown English word of the question, in question order, once each."""
+        if self.embedder is None or self.index.lexicon is None or query.language != "en":
+            return []
+        unknown = unknown_english_words(query.topic, self.index.translations, bool(query.expansion))
+        nearest = {word: self._nearest[word] for word in unknown if word in self._nearest}
+        fresh = [word for word in unknown if word not in nearest]
+        if fresh:
+            found = self.index.lexicon.nearest(unit_rows(self.embedder.encode_queries(fresh)), LEXICON_MIN_SIMILARITY)
+            nearest.update(zip(fresh, found, strict=True))
+            self._nearest.update(zip(fresh, found, strict=True))
+            while len(self._nearest) > RECENT_LEXICON_WORDS:
+                self._nearest.popitem(last=False)
+        return list(dict.fromkeys(chinese for word in unknown if (chinese := nearest[word]) is not None))
+
+
+def unknown_english_words(topic: str, translations: Mapping[str, object], has_glossary_terms: bool) -> list[str]:
+    """The words of an English question (lower case, as written, once each) that the dictionary table cannot
+    translate and no glossary phrase of their own covers; stop words and words under ``LEXICON_MIN_LETTERS``
+    letters left out."""
+    from assistant.glossary import expand_english
+
+    unknown: list[str] = []
+    for word in dict.fromkeys(WORD_RE.findall(POSSESSIVE_RE.sub("", topic.lower()))):
+        if word in ENGLISH_STOPWORDS or len(word) < LEXICON_MIN_LETTERS:
+            continue
+        stems = english_terms(word)
+        if not stems or stems[0] in translations:
+            continue
+        if has_glossary_terms and expand_english(word):
+            continue  # the glossary's own terms for it are already searched
+        unknown.append(word)
+    return unknown
 
 
 class BM25Retriever:
@@ -104,10 +165,17 @@ class BM25Retriever:
     the right clause first for 92 of 115 English questions against 87 when every alternative adds up.
     """
 
-    def __init__(self, index: SearchIndex, tokenizer: SearchTokenizer, bigrams: bool = False) -> None:
+    def __init__(
+        self,
+        index: SearchIndex,
+        tokenizer: SearchTokenizer,
+        bigrams: bool = False,
+        translator: EnglishTranslator | None = None,
+    ) -> None:
         self.index = index
         self.tokenizer = tokenizer
         self.bigrams = bigrams
+        self.translator = translator or EnglishTranslator(index)
         self.bm25 = index.bm25_bigrams if bigrams else index.bm25
 
     def weighted_tokens(self, query: Query) -> dict[str, float]:
@@ -140,7 +208,7 @@ class BM25Retriever:
 
     def english_groups(self, query: Query) -> list[dict[str, float]]:
         """An English question's search tokens, grouped by the English word they translate (none empty)."""
-        groups = chinese_word_groups(query, self.index, self.tokenizer)
+        groups = chinese_word_groups(query, self.translator, self.tokenizer)
         if not self.bigrams:
             return groups
         gram_groups = [
@@ -159,6 +227,8 @@ class DenseRetriever:
     def __init__(self, index: SearchIndex, embedder: Embedder) -> None:
         self.index = index
         self.embedder = embedder
+        # Shared with the BM25 retrievers (assistant/api.py): an unknown English word is embedded once.
+        self.translator = EnglishTranslator(index, embedder)
         self.row_of_clause = {clause.id: row for row, clause in enumerate(index.clauses)}
         # Token vectors come from the same pass as the pooled one, when the index has parts' tokens to match.
         self._encode_with_tokens = token_encoder(embedder) if index.token_states is not None else None
@@ -201,8 +271,9 @@ class DenseRetriever:
         """
         if query.language != "en":
             return f"{query.key} {query.expansion}".strip()
-        chinese = " ".join(translate(english_terms(query.topic), self.index.translations)) + f" {query.expansion}"
-        return chinese.strip() or query.key
+        chinese = " ".join(merged(self.translator.dictionary_groups(query))) + f" {query.expansion}"
+        nearest = " ".join(self.translator.lexicon_words(query))
+        return f"{chinese.strip() or query.key} {nearest}".strip()
 
     def search(self, query: Query, k: int) -> list[Hit]:
         vector = self.query_vector(query)
@@ -252,16 +323,19 @@ class StoreBM25Retriever:
     """BM25 computed by the vector store itself: Milvus full-text search over the clauses' BM25 keys, cut by
     its jieba analyzer; the question's words as the local BM25 reads them (English through the dictionary)."""
 
-    def __init__(self, index: SearchIndex, tokenizer: SearchTokenizer) -> None:
+    def __init__(
+        self, index: SearchIndex, tokenizer: SearchTokenizer, translator: EnglishTranslator | None = None
+    ) -> None:
         if index.full_text is None:
             raise ValueError(f"index {index.directory} has no full-text store (its store is {index.manifest.store})")
         self.index = index
         self.tokenizer = tokenizer
         self.row_of_clause = {clause.id: row for row, clause in enumerate(index.clauses)}
+        self.translator = translator or EnglishTranslator(index)
 
     def query_text(self, query: Query) -> str:
         if query.language == "en":
-            return " ".join(chinese_words(query, self.index, self.tokenizer))
+            return " ".join(chinese_words(query, self.translator, self.tokenizer))
         return to_simplified(f"{query.topic} {query.expansion}").lower()
 
     def search(self, query: Query, k: int) -> list[Hit]:

@@ -59,8 +59,8 @@ def _weights(bm25: float, dense: float, bigram: float, extra: float | None = Non
 def variants(assistant: Assistant) -> dict[str, Assistant]:
     """Copies of a Milvus-backed assistant whose bm25 or hybrid use Milvus' own BM25."""
     tokenizer, index = assistant.tokenizer, assistant.index
-    store_bm25 = StoreBM25Retriever(index, tokenizer)
-    bigrams = BM25Retriever(index, tokenizer, bigrams=True)
+    store_bm25 = StoreBM25Retriever(index, tokenizer, translator=assistant.dense.translator)
+    bigrams = BM25Retriever(index, tokenizer, bigrams=True, translator=assistant.dense.translator)
     out = {}
     alone = Assistant(index, assistant.embedder, tokenizer)
     alone.retrievers["bm25"] = store_bm25

@@ -24,6 +24,7 @@ from index.embedders import Embedder, token_encoder
 from index.embedding_cache import EmbeddingCache
 from index.keys import bm25_key, dense_key
 from index.late import LATE_DIR, LATE_INTERACTION_MAX_PARTS, TokenStates
+from index.lexicon import LEXICON_DIR, Lexicon, lexicon_words
 from index.manifest import FORMAT_VERSION, Manifest, file_sha256, fingerprint_hash
 from index.scratch import ScratchDir
 from index.stores.choice import StoreBuild, StoreChoice, previous_choice, vector_rows
@@ -35,6 +36,8 @@ BM25_DIR = "bm25"
 BM25_BIGRAMS_DIR = "bm25_bigrams"
 TRANSLATION_FILE = "translation.json"
 EMBEDDINGS_DIR = "embeddings"
+# Inside EMBEDDINGS_DIR: the lexicon's words, embedded as questions.
+LEXICON_CACHE_DIR = "lexicon-words"
 # multilingual-e5-small reads 512 tokens but ranks best on short passages; 200 Chinese characters is
 # about 140 tokens with the context header.
 PART_MAX_CHARS = 200
@@ -114,6 +117,8 @@ def build_index(
         bigrams = BM25Index.build(tokenizer.bigrams(bm25_keys[clause.id]) for clause in clauses)
         bigrams.save(staging / BM25_BIGRAMS_DIR)
         _write_json(staging / TRANSLATION_FILE, build_translation_table(bm25.vocabulary, cache_dir))
+        words = lexicon_words({word: bm25.document_frequency(word) for word in bm25.vocabulary})
+        _embed_lexicon(embedder, words, progress, embedding_cache).save(staging / LEXICON_DIR)
         _write_clauses(staging / CLAUSES_FILE, clauses, parts_by_clause)
         if token_states is not None:
             token_states.save(staging / LATE_DIR)
@@ -200,6 +205,31 @@ def _embed_parts(
         bar.update(len(texts) - bar.n)
     states = TokenStates.from_parts(tokens, embedder.dimension) if encode_with_tokens is not None else None
     return vectors, states
+
+
+def _embed_lexicon(embedder: Embedder, words: list[str], progress: bool, cache_dir: Path | None) -> Lexicon:
+    """The corpus words as the embedder embeds a question (index/lexicon.py), through their own cache: a word's
+    query vector is not a passage vector of the same text."""
+    from tqdm import tqdm
+
+    with tqdm(total=len(words), desc="embedding words", unit="word", file=sys.stderr, disable=not progress) as bar:
+
+        def encode(new_words: list[str]) -> np.ndarray:
+            batches = []
+            for offset in range(0, len(new_words), EMBED_BATCH):
+                batches.append(embedder.encode_queries(new_words[offset : offset + EMBED_BATCH]))
+                bar.update(len(batches[-1]))
+            return np.vstack(batches) if batches else np.zeros((0, embedder.dimension), dtype=np.float32)
+
+        if cache_dir is None:
+            lexicon = Lexicon.build(words, encode, embedder.dimension)
+        else:
+            cache = EmbeddingCache(cache_dir / LEXICON_CACHE_DIR, embedder.id)
+            lexicon = Lexicon.build(
+                words, lambda all_words: cache.encode_passages(embedder, all_words, encode), embedder.dimension
+            )
+        bar.update(len(words) - bar.n)
+    return lexicon
 
 
 def _write_clauses(path: Path, clauses: list[Clause], parts_by_clause: list[list[ClausePart]]) -> None:

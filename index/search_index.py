@@ -17,6 +17,7 @@ from corpus.model import Clause, ClausePart
 from index.bm25 import BM25Index
 from index.build import BM25_BIGRAMS_DIR, BM25_DIR, CLAUSES_FILE, TRANSLATION_FILE
 from index.late import LATE_DIR, TOKENS_FILE, TokenStates
+from index.lexicon import LEXICON_DIR, LEXICON_VECTORS_FILE, Lexicon
 from index.manifest import MANIFEST_FILE, REBUILD_HINT, Manifest, describe_corpus_change
 from index.stores.base import VectorRow, VectorStore
 from index.stores.faiss_store import FAISS_FILE, FaissStore
@@ -40,6 +41,8 @@ class SearchIndex:
     full_text: object | None = None
     # Every part's token vectors for late interaction (index/late.py); None when the index has none.
     token_states: TokenStates | None = None
+    # The corpus words embedded as questions (index/lexicon.py); None in an index built before it existed.
+    lexicon: Lexicon | None = None
 
     @property
     def regions(self) -> list[str]:
@@ -93,7 +96,14 @@ def open_index(
         token_states = _load(index_dir / LATE_DIR, lambda: TokenStates.load(index_dir / LATE_DIR))
         if token_states.part_count != len(parts) or token_states.projection.shape[0] != manifest.dimension:
             raise IndexProblem(f"{index_dir / LATE_DIR} disagrees with the manifest; {REBUILD_HINT}")
-    return SearchIndex(index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations, full_text, token_states)
+    lexicon = None
+    if f"{LEXICON_DIR}/{LEXICON_VECTORS_FILE}" in manifest.files:
+        lexicon = _load(index_dir / LEXICON_DIR, lambda: Lexicon.load(index_dir / LEXICON_DIR))
+        if lexicon.vectors.shape[1] != manifest.dimension:
+            raise IndexProblem(f"{index_dir / LEXICON_DIR} disagrees with the manifest; {REBUILD_HINT}")
+    return SearchIndex(
+        index_dir, manifest, clauses, parts, bm25, bigrams, dense, translations, full_text, token_states, lexicon
+    )
 
 
 def _open_dense(

@@ -321,6 +321,8 @@ ARTIFACTS = (
     "bm25_bigrams/vocab.index.json",
     "clauses.jsonl",
     "dense.faiss",
+    "lexicon/vectors.npy",
+    "lexicon/words.json",
     "translation.json",
 )
 

@@ -52,6 +52,10 @@ FOLLOW_UP_EN_RE = re.compile(
 # "it is hard to…") does not count.
 BACK_REFERENCE_EN_RE = re.compile(
     r"\b(?:its|they|them|their|these|those|that one|this one|the same|comparable|similar|likewise)\b"
+    # "Fujian's version", "Jilin's counterpart": the thing just asked about, in another region
+    r"|\b(?:version|counterpart|equivalent)s?\b"
+    # "what can people get done there?": the place just asked about ("is there", "there are" do not count)
+    r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause
     r"|\b(?:that|this)\b(?=\s*(?:[?.!,;]|$))|\blike (?:that|this)\b"
     # "the plan", "the scheme" with no region of its own: the one just talked about
@@ -65,6 +69,8 @@ BACK_REFERENCE_EN_RE = re.compile(
 BACK_REFERENCE_ZH_RE = re.compile(
     r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
     r"|这件事|這件事|这事|這事|此事"
+    # "福建也是這樣規定嗎?" (this way), "吉林在这一块…" (this area): what the last question asked about
+    r"|这样|這樣|这么|這麼|这一块|這一塊|这块|這塊"
     # "这笔钱" (this sum), "那些人" (those people), "这种/这类" (this kind): a thing or people just named
     r"|这笔|這筆|这种|這種|这类|這類|那些|那種|那种"
     # "合作社也会参与吗?": "also" carries the last question's subject over

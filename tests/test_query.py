@@ -226,6 +226,28 @@ def test_explicit_region_overrides_the_question():
             ["Which month does Jilin devote to promoting disabled employment?"],
             "Which month does Jilin devote to promoting disabled employment? What goes on during that month?",
         ),
+        # "这样" (this way), "这一块" (this area), "there" closing a question, "Fujian's version": what the last
+        # question asked about (holdout17's follow-ups, which the rules before missed).
+        (
+            "广东也是这样规定吗?",
+            ["吉林没达到比例的国企一年要参加几场专场招聘?"],
+            "广东没达到比例的国企一年要参加几场专场招聘? 广东也是这样规定吗?",
+        ),
+        (
+            "上海在这一块给了哪些扶持?",
+            ["福建国企采购时会优先买残疾人企业的东西吗?"],
+            "上海国企采购时会优先买残疾人企业的东西吗? 上海在这一块给了哪些扶持?",
+        ),
+        (
+            "What can people actually get done there?",
+            ["Is Jilin setting up job service points in neighbourhoods?"],
+            "Is Jilin setting up job service points in neighbourhoods? What can people actually get done there?",
+        ),
+        (
+            "When does Shanghai's version take effect?",
+            ["Until when does Jilin's plan run?"],
+            "Until when does Shanghai's plan run? When does Shanghai's version take effect?",
+        ),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
@@ -249,6 +271,9 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     # Nor is "that" before a word that is not a thing just named.
     clause = "Is it true that disabled graduates in Jilin get a rent subsidy?"
     assert resolve_follow_up(clause, ["What does Fujian offer blind people?"]) == clause
+    # "there" that only says something exists is no back-reference.
+    existential = "Is there a wage subsidy for firms in Shanghai that hire wheelchair users?"
+    assert resolve_follow_up(existential, ["What does Fujian offer blind people?"]) == existential
 
 
 def test_beijing_as_the_issuer_of_the_national_plan_is_not_an_uncovered_region():

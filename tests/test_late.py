@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -245,3 +246,45 @@ def test_a_cache_whose_token_file_is_damaged_is_embedded_again(tmp_path):
         embedder, ["甲乙丙"], _encode(embedder)
     )
     assert embedder.embedded == ["甲乙丙"] and tokens[0].shape == (3, embedder.dimension)
+
+
+class DenseTokenEmbedder(HashingTokenEmbedder):
+    """Token vectors of 160 dimensions (more than the 128 kept, so they are projected) whose values float16 cannot
+    hold exactly, as a real model's are."""
+
+    id = "fake/dense-tokens"
+    dimension = 160
+
+    def _encode(self, texts):
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            vectors[row] = _character_vector("".join(text.split()) or " ", self.dimension)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def encode_with_tokens(self, texts, is_query):
+        from index.embedders import TokenEncoding
+
+        tokens = [
+            np.stack(
+                [_character_vector(c, self.dimension) for c in text if not c.isspace()] or [np.ones(self.dimension)]
+            )
+            for text in texts
+        ]
+        return TokenEncoding(self._encode(texts), [states.astype(np.float32) for states in tokens])
+
+
+def _character_vector(text: str, dimension: int) -> np.ndarray:
+    seed = int(hashlib.md5(text.encode()).hexdigest(), 16) % 2**32
+    return np.random.default_rng(seed).normal(size=dimension) / 3
+
+
+def test_a_build_from_the_cache_stores_the_same_token_vectors_as_a_fresh_build(small_corpus, tmp_path):
+    """A clean clone builds fresh; a working copy from its cache, which keeps token vectors in float16. Both must
+    give the same index, or models trained on one (the rescorer) rank differently on the other."""
+    embedder = DenseTokenEmbedder()
+    build_index(small_corpus, tmp_path / "fresh", embedder, tmp_path / "cache", progress=False)
+    build_index(small_corpus, tmp_path / "cached", embedder, tmp_path / "cache", progress=False)
+    fresh, cached = (TokenStates.load(tmp_path / name / LATE_DIR) for name in ("fresh", "cached"))
+    assert fresh.projection.shape == (160, 128)
+    np.testing.assert_array_equal(fresh.projection, cached.projection)
+    np.testing.assert_array_equal(fresh.vectors, cached.vectors)

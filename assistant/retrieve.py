@@ -10,6 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
+from assistant.glossary import expand_english
 from assistant.query import Query
 from assistant.rescore import RANKINGS as RESCORER_RANKINGS
 from assistant.rescore import LinearRescorer, candidate_features
@@ -51,8 +52,9 @@ MIN_RESCORED_CANDIDATES = 4
 LATE_CANDIDATES = 10
 # An English word that neither CC-CEDICT nor the glossary knows searches for the corpus word nearest to it in the
 # embedder's space (index/lexicon.py), at this weight, when their cosine reaches this. Words shorter than this many
-# letters are left alone ("hr", "vs", "ai": too little for a word vector). Set before measuring, not tuned; of the
-# few variants cross-validated (the nearest 1, 2 or 3 words; weight ½ or 1), this one ranked best (README).
+# letters are left alone ("hr", "vs", "ai": too little for a word vector). The weight, the cosine and the letters
+# were set before measuring; of the variants then cross-validated (the nearest one, two or three words at weight ½,
+# two at weight 1), the nearest one word at ½ ranked best (README → *The embedded lexicon*).
 LEXICON_WEIGHT = 0.5
 LEXICON_MIN_SIMILARITY = 0.85
 LEXICON_MIN_LETTERS = 3
@@ -141,8 +143,6 @@ def unknown_english_words(topic: str, translations: Mapping[str, object], has_gl
     """The words of an English question (lower case, as written, once each) that the dictionary table cannot
     translate and no glossary phrase of their own covers; stop words and words under ``LEXICON_MIN_LETTERS``
     letters left out."""
-    from assistant.glossary import expand_english
-
     unknown: list[str] = []
     for word in dict.fromkeys(WORD_RE.findall(POSSESSIVE_RE.sub("", topic.lower()))):
         if word in ENGLISH_STOPWORDS or len(word) < LEXICON_MIN_LETTERS:

@@ -207,7 +207,7 @@ class Assistant:
 
     def _ranked_first_overall(self, retriever: Retriever, query: Query) -> str | None:
         """The region of the passage a search over everything ranks first."""
-        overall = retriever.search(replace(query, regions=(), each_region=False), 1)
+        overall = retriever.search(query.everywhere(), 1)
         return self.index.clauses[overall[0].row].region if overall else None
 
     def _scope(self, query: Query, region_handling: bool) -> tuple[bool, str | None]:

@@ -125,6 +125,10 @@ class Query:
         """The same question searched in ``region`` alone (one region of an answer given side by side)."""
         return replace(self, regions=(region,), each_region=False)
 
+    def everywhere(self) -> Query:
+        """The same question searched over every region at once."""
+        return replace(self, regions=(), each_region=False)
+
 
 def understand(
     question: str,

@@ -18,7 +18,15 @@ from corpus.script import to_simplified
 from index.embedders import Embedder, token_encoder, unit_rows
 from index.search_index import SearchIndex
 from index.tokens import SearchTokenizer
-from index.translation import ENGLISH_STOPWORDS, POSSESSIVE_RE, WORD_RE, english_terms, merged, translation_groups
+from index.translation import (
+    ENGLISH_STOPWORDS,
+    POSSESSIVE_RE,
+    WORD_RE,
+    english_terms,
+    merged,
+    translate,
+    translation_groups,
+)
 
 # Reciprocal-rank fusion: score = Σ 1 / (RRF_K + rank). 60 is the constant of Cormack et al. (2009);
 # it keeps one retriever's top rank from drowning the other's.
@@ -271,7 +279,7 @@ class DenseRetriever:
         """
         if query.language != "en":
             return f"{query.key} {query.expansion}".strip()
-        chinese = " ".join(merged(self.translator.dictionary_groups(query))) + f" {query.expansion}"
+        chinese = " ".join(translate(english_terms(query.topic), self.index.translations)) + f" {query.expansion}"
         nearest = " ".join(self.translator.lexicon_words(query))
         return f"{chinese.strip() or query.key} {nearest}".strip()
 

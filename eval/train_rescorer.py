@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -107,7 +107,7 @@ def _region_searches(query: Query, gold: dict[str, list[Range]]) -> list[tuple[Q
         if query.every_region and national:
             found += [
                 (query.within(NATIONAL_REGION), national),
-                (replace(query, regions=(), each_region=False), national),
+                (query.everywhere(), national),
             ]
     elif query.national_first:
         if national:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.answer import Answer, Passage, compose
 from assistant.query import Query, understand
-from assistant.rescore import LinearRescorer
+from assistant.rescore import MODEL_PATH, LinearRescorer
 from assistant.retrieve import (
     BIGRAM_WEIGHT,
     BM25_WEIGHT,
@@ -78,6 +78,7 @@ class Assistant:
         embedder: Embedder,
         tokenizer: SearchTokenizer,
         configuration: str = DEFAULT_CONFIGURATION,
+        rescorer_path: Path | None = MODEL_PATH,
     ) -> None:
         self.index = index
         self.embedder = embedder
@@ -91,6 +92,7 @@ class Assistant:
             "en": [BM25_WEIGHT, ENGLISH_DENSE_WEIGHT, BIGRAM_WEIGHT],
         }
         fused = [self.bm25, self.dense, bigrams]
+        rescorer = LinearRescorer.for_embedder(embedder.id, rescorer_path) if rescorer_path is not None else None
         late = LateInteractionRetriever(index, self.dense)
         self.retrievers: dict[str, Retriever] = {
             "bm25": self.bm25,
@@ -99,7 +101,8 @@ class Assistant:
             # Late interaction ranks the candidates again and takes the pooled dense ranking's place in the fusion.
             "hybrid-rrf": HybridRetriever(fused, weights, late=late),
             # The shipped model orders those candidates when it was trained with this embedder.
-            "hybrid": HybridRetriever(fused, weights, late=late, rescorer=LinearRescorer.for_embedder(embedder.id)),
+            # None (eval/train_rescorer.py, which writes a new one) leaves the fusion to order them.
+            "hybrid": HybridRetriever(fused, weights, late=late, rescorer=rescorer, clauses=index.clauses),
         }
         _configuration(configuration)  # an unknown name is bad input
         self.configuration = configuration
@@ -113,6 +116,7 @@ class Assistant:
         settings: Settings | None = None,
         configuration: str = DEFAULT_CONFIGURATION,
         progress: bool = True,
+        rescorer_path: Path | None = MODEL_PATH,
     ) -> Assistant:
         """Open the index, building it first when its directory does not exist and a corpus is at hand."""
         settings = settings or resolve_settings(corpus_dir=corpus_dir, index_dir=index_dir)
@@ -131,7 +135,7 @@ class Assistant:
         index = open_index(
             settings.index_dir, embedder.id, settings.corpus_dir, settings.milvus_uri, settings.milvus_token
         )
-        return cls(index, embedder, SearchTokenizer(settings.cache_dir), configuration)
+        return cls(index, embedder, SearchTokenizer(settings.cache_dir), configuration, rescorer_path)
 
     @property
     def covered_regions(self) -> list[str]:

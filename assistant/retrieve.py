@@ -12,8 +12,16 @@ import numpy as np
 
 from assistant.glossary import expand_english
 from assistant.query import Query
+from assistant.rescore import (
+    ANSWER_TYPE_PAIRS,
+    LinearRescorer,
+    answer_type_matches,
+    candidate_features,
+    clause_facts,
+    question_kinds,
+)
 from assistant.rescore import RANKINGS as RESCORER_RANKINGS
-from assistant.rescore import LinearRescorer, candidate_features
+from corpus.model import Clause
 from corpus.script import to_simplified
 from index.embedders import Embedder, token_encoder, unit_rows
 from index.search_index import SearchIndex
@@ -394,6 +402,7 @@ class HybridRetriever:
         late: LateInteractionRetriever | None = None,
         late_replaces: int = 1,
         rescorer: LinearRescorer | None = None,
+        clauses: Sequence[Clause] = (),
     ) -> None:
         if any(len(by_language) != len(retrievers) for by_language in weights.values()):
             raise ValueError("one weight per retriever for each language")
@@ -409,6 +418,9 @@ class HybridRetriever:
         self.late_replaces = late_replaces
         # The rescorer describes a candidate by its late-interaction rank and score too: without them, fusion alone.
         self.rescorer = rescorer if self.late is not None else None
+        # What each clause is, for the rescorer's answer types; computed at the first rescored search.
+        self.clauses = clauses
+        self._clause_facts: np.ndarray | None = None
 
     def inputs(self, query: Query) -> FusionInputs:
         rankings = [retriever.search(query, self.depth) for retriever in self.retrievers]
@@ -424,12 +436,25 @@ class HybridRetriever:
             rankings[self.late_replaces] = inputs.late
         return reciprocal_rank_fusion(rankings, self.rrf_k, self.weights[language])
 
+    def answer_types(self, query: Query, rows: Sequence[int]) -> np.ndarray:
+        """The rescorer's answer-type columns for ``rows`` (assistant/rescore.py)."""
+        if not self.clauses:
+            return np.zeros((len(rows), len(ANSWER_TYPE_PAIRS)))
+        if self._clause_facts is None:
+            self._clause_facts = clause_facts(self.clauses)
+        return answer_type_matches(question_kinds(query.key), self._clause_facts[list(rows)])
+
     def search(self, query: Query, k: int) -> list[Hit]:
         inputs = self.inputs(query)
         fused = self.fuse(inputs, query.language)
         if self.rescorer is None or len(inputs.candidates) < MIN_RESCORED_CANDIDATES:
             return fused[:k]
-        features = candidate_features([*inputs.rankings, inputs.late], inputs.candidates, query.language == "en")
+        features = candidate_features(
+            [*inputs.rankings, inputs.late],
+            inputs.candidates,
+            query.language == "en",
+            self.answer_types(query, inputs.candidates),
+        )
         probabilities = 1 / (1 + np.exp(-self.rescorer.log_odds(features)))
         order = self.rescorer.order(features, inputs.candidates)
         learned = [Hit(inputs.candidates[i], float(probabilities[i])) for i in order]

@@ -87,7 +87,12 @@ def searches(assistant: Assistant, files: Sequence[str]) -> list[Search]:
                             stem,
                             search_query.language,
                             inputs.candidates,
-                            candidate_features([*inputs.rankings, inputs.late], inputs.candidates, english),
+                            candidate_features(
+                                [*inputs.rankings, inputs.late],
+                                inputs.candidates,
+                                english,
+                                hybrid.answer_types(search_query, inputs.candidates),
+                            ),
                             np.asarray(holds),
                             fused[0].row if fused else None,
                         )
@@ -176,7 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    assistant = Assistant.load()
+    # Without the shipped model: its candidates and features are the fusion's, and a model file of other features
+    # (the one being replaced) must not stop its own retraining.
+    assistant = Assistant.load(rescorer_path=None)
     found = searches(assistant, args.files)
     if args.cross_validate:
         print(cross_validate(found, args.files, assistant.embedder.id, args.regularisation))

@@ -280,16 +280,21 @@ class DenseRetriever:
         return embedded
 
     def query_text(self, query: Query) -> str:
-        """The question with its glossary terms; an English one as its Chinese dictionary words.
+        """The question with its glossary terms; an English one as its Chinese dictionary words, then its own words.
 
         multilingual-e5-small matches English questions to Chinese clauses only loosely: on the development
-        questions the embedding of the word-by-word translation ranks far better (MRR 0.76 against 0.38).
+        questions the embedding of the word-by-word translation ranks far better (MRR 0.76 against 0.38). The
+        English words after it carry what the word-by-word translation loses (phrases, word order, words with no
+        dictionary match): cross-validated over 25 question files, the rescorer's first clause answered 531 of 656
+        English searches with them and 517 without (recall@5 644 and 642; English first: 524 and 638).
         """
         if query.language != "en":
             return f"{query.key} {query.expansion}".strip()
         chinese = " ".join(translate(english_terms(query.topic), self.index.translations)) + f" {query.expansion}"
         nearest = " ".join(self.translator.lexicon_words(query))
-        return f"{chinese.strip() or query.key} {nearest}".strip()
+        if not chinese.strip():
+            return f"{query.key} {nearest}".strip()  # nothing translated: the question as it is
+        return f"{chinese.strip()} {nearest} {query.topic}".strip()
 
     def search(self, query: Query, k: int) -> list[Hit]:
         vector = self.query_vector(query)

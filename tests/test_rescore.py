@@ -289,13 +289,15 @@ def test_the_rescorer_weighs_the_answer_type_when_the_clauses_are_given():
     ("question", "first"),
     [
         # The goals paragraph holds the numbers; the training measure (jilin-2-4-9) shares more words and was
-        # first before the answer types (these two questions are in the training files: dev2 y098, holdout19 l23).
-        ("吉林三年內要培訓多少殘疾人?", "jilin-1"),
-        ("吉林各市县要落实这个三年方案,先得拿出一份什么东西?", "jilin-4"),
+        # first before the answer types. Both questions are in the training files (dev2 y098, dev3 e54): this
+        # checks the shipped model end to end, not how it does on new questions (the blind files do that).
+        ("吉林三年內要培訓多少殘疾人?", {"jilin-1"}),
+        # Asked of no region: any plan's line of validity answers (Shanghai's measure 3-7 was first before).
+        ("How long does the plan run?", {"shanghai-closing-p2", "fujian-closing-p2"}),
     ],
 )
-def test_the_shipped_model_answers_a_how_many_question_from_the_goals(real_assistant, question, first):
-    assert real_assistant.ask(question).passages[0].clause.id == first
+def test_the_shipped_model_answers_by_answer_type(real_assistant, question, first):
+    assert real_assistant.ask(question).passages[0].clause.id in first
 
 
 def test_a_search_with_few_candidates_is_left_to_the_fusion():

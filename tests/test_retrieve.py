@@ -163,3 +163,41 @@ def test_a_chinese_questions_glossary_terms_count_half_of_its_own_words(tmp_path
     assert weights["企业"] == weights["用人单位"] == GLOSSARY_WEIGHT == 0.5
     pairs = BM25Retriever(index, tokenizer, bigrams=True).weighted_tokens(query)
     assert pairs["派遣"] == 1.0 and pairs["企业"] == GLOSSARY_WEIGHT
+
+
+def test_an_english_questions_dense_text_is_its_chinese_words_then_its_own(small_assistant):
+    from assistant.query import understand
+
+    dense = small_assistant.dense
+    query = understand("What support do blind massage clinics get in Fujian?", small_assistant.covered_regions)
+    text = dense.query_text(query)
+    chinese = dense.query_text(query).removesuffix(query.topic).strip()
+    assert text.endswith(query.topic) and "Fujian" not in text  # its own words, without the region's name
+    assert chinese and all("\u4e00" <= character <= "\u9fff" or character == " " for character in chinese), text
+    # Nothing the dictionary translates: the question as it is, once.
+    untranslatable = understand("Xylophone zeppelin quixotic?", small_assistant.covered_regions)
+    assert dense.query_text(untranslatable) == untranslatable.key
+    # Chinese questions are untouched: their key and glossary terms.
+    chinese_query = understand("福建盲人按摩有什么扶持", small_assistant.covered_regions)
+    assert dense.query_text(chinese_query) == f"{chinese_query.key} {chinese_query.expansion}".strip()
+
+
+@pytest.mark.slow
+def test_english_words_in_the_dense_query_find_what_the_dictionary_cannot_translate(real_assistant):
+    """End to end, real corpus, embedder and FAISS, without the embedded lexicon: "championship" has no dictionary
+    translation to a corpus word, and the word-by-word text alone found no skills competition in the top 10; the
+    question's own English words, embedded after its Chinese words, put both competitions clauses in the top 5."""
+    from dataclasses import replace
+
+    def clause_with(span: str) -> str:
+        from corpus.script import to_simplified
+
+        return next(c.id for c in real_assistant.index.clauses if to_simplified(span) in to_simplified(c.text))
+
+    question = "My nephew is a deaf carpenter. Is there some championship he could enter, in Shanghai, Jilin or Fujian?"
+    without_lexicon = Assistant(
+        replace(real_assistant.index, lexicon=None), real_assistant.embedder, real_assistant.tokenizer
+    )
+    competitions = {clause_with("舉辦殘疾人職業技能競賽"), clause_with("舉辦全省殘疾人職業技能競賽")}
+    found = [p.clause.id for p in without_lexicon.ask(question, k=5).passages]
+    assert competitions <= set(found), found

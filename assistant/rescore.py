@@ -57,7 +57,7 @@ QUESTION_KINDS = {
         re.IGNORECASE,
     ),
 }
-# What a clause is (ClauseFacts below), paired with the kind of question it answers.
+# What a clause is (``clause_facts``), paired with the kind of question it answers.
 ANSWER_TYPE_PAIRS = (("quantity", "number"), ("quantity", "goal"), ("period", "period"), ("oversight", "closing"))
 CLAUSE_FACT_NAMES = ("number", "goal", "period", "closing")
 GOAL_WORDS = ("目标", "目標")
@@ -99,7 +99,7 @@ def clause_facts(clauses: Sequence) -> np.ndarray:
 def answer_type_matches(kinds: dict[str, bool], facts: np.ndarray) -> np.ndarray:
     """[rows, ANSWER_TYPE_PAIRS]: 1 where the question asks for that kind of answer and the clause is that kind."""
     columns = [float(kinds[kind]) * facts[:, CLAUSE_FACT_NAMES.index(fact)] for kind, fact in ANSWER_TYPE_PAIRS]
-    return np.stack(columns, axis=1) if len(facts) else np.zeros((0, len(ANSWER_TYPE_PAIRS)))
+    return np.stack(columns, axis=1)
 
 
 def candidate_features(

@@ -12,15 +12,14 @@ import numpy as np
 
 from assistant.glossary import expand_english
 from assistant.query import Query
+from assistant.rescore import RANKINGS as RESCORER_RANKINGS
 from assistant.rescore import (
-    ANSWER_TYPE_PAIRS,
     LinearRescorer,
     answer_type_matches,
     candidate_features,
     clause_facts,
     question_kinds,
 )
-from assistant.rescore import RANKINGS as RESCORER_RANKINGS
 from corpus.model import Clause
 from corpus.script import to_simplified
 from index.embedders import Embedder, token_encoder, unit_rows
@@ -441,10 +440,10 @@ class HybridRetriever:
             rankings[self.late_replaces] = inputs.late
         return reciprocal_rank_fusion(rankings, self.rrf_k, self.weights[language])
 
-    def answer_types(self, query: Query, rows: Sequence[int]) -> np.ndarray:
-        """The rescorer's answer-type columns for ``rows`` (assistant/rescore.py)."""
+    def answer_types(self, query: Query, rows: Sequence[int]) -> np.ndarray | None:
+        """The rescorer's answer-type columns for ``rows`` (assistant/rescore.py); None without the clauses."""
         if not self.clauses:
-            return np.zeros((len(rows), len(ANSWER_TYPE_PAIRS)))
+            return None
         if self._clause_facts is None:
             self._clause_facts = clause_facts(self.clauses)
         return answer_type_matches(question_kinds(query.key), self._clause_facts[list(rows)])

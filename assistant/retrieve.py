@@ -289,11 +289,13 @@ class DenseRetriever:
         """
         if query.language != "en":
             return f"{query.key} {query.expansion}".strip()
-        chinese = " ".join(translate(english_terms(query.topic), self.index.translations)) + f" {query.expansion}"
+        chinese = (
+            f"{' '.join(translate(english_terms(query.topic), self.index.translations))} {query.expansion}".strip()
+        )
         nearest = " ".join(self.translator.lexicon_words(query))
-        if not chinese.strip():
+        if not chinese:
             return f"{query.key} {nearest}".strip()  # nothing translated: the question as it is
-        return f"{chinese.strip()} {nearest} {query.topic}".strip()
+        return f"{chinese} {nearest} {query.topic}".strip()
 
     def search(self, query: Query, k: int) -> list[Hit]:
         vector = self.query_vector(query)

@@ -100,6 +100,13 @@ def real_assistant():
     return Assistant.load(progress=False)
 
 
+def clause_containing(assistant, span: str) -> str:
+    """The id of the clause whose text holds ``span`` (compared in Simplified, so either script may be quoted)."""
+    from corpus.script import to_simplified
+
+    return next(c.id for c in assistant.index.clauses if to_simplified(span) in to_simplified(c.text))
+
+
 SERVER_START_TIMEOUT_S = 90
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HashingEmbedder
+from conftest import HashingEmbedder, clause_containing
 
 from assistant.query import understand
 from assistant.retrieve import EnglishTranslator, unknown_english_words
@@ -95,12 +95,6 @@ def test_the_translator_embeds_each_unknown_word_once_and_keeps_close_matches_on
     assert EnglishTranslator(TinyIndex({}, lexicon)).lexicon_words(english) == []  # nor without an embedder
 
 
-def _clause_with(assistant, span: str) -> str:
-    from corpus.script import to_simplified
-
-    return next(c.id for c in assistant.index.clauses if to_simplified(span) in to_simplified(c.text))
-
-
 def test_the_real_lexicon_finds_the_skills_competitions_an_english_championship_question_asks_for(real_assistant):
     """End to end, real corpus, embedder and FAISS: "championship" is in no CC-CEDICT translation to a corpus word
     and in no glossary entry; the lexicon's nearest word (赛事) finds the clauses on skills competitions."""
@@ -111,8 +105,8 @@ def test_the_real_lexicon_finds_the_skills_competitions_an_english_championship_
     assert any("赛" in word for word in nearest), nearest
     assert set(nearest) <= set(real_assistant.index.lexicon.words)
     competitions = {
-        _clause_with(real_assistant, "舉辦殘疾人職業技能競賽"),  # Shanghai
-        _clause_with(real_assistant, "舉辦全省殘疾人職業技能競賽"),  # Jilin
+        clause_containing(real_assistant, "舉辦殘疾人職業技能競賽"),  # Shanghai
+        clause_containing(real_assistant, "舉辦全省殘疾人職業技能競賽"),  # Jilin
     }
     with_lexicon = [p.clause.id for p in real_assistant.ask(question, k=5).passages]
     assert competitions <= set(with_lexicon), with_lexicon

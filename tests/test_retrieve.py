@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SMALL_DOCUMENTS, HashingEmbedder, write_document
+from conftest import SMALL_DOCUMENTS, HashingEmbedder, clause_containing, write_document
 
 from assistant.api import Assistant
 from assistant.retrieve import RRF_K, Hit, interleave, reciprocal_rank_fusion, top_hits
@@ -171,7 +171,7 @@ def test_an_english_questions_dense_text_is_its_chinese_words_then_its_own(small
     dense = small_assistant.dense
     query = understand("What support do blind massage clinics get in Fujian?", small_assistant.covered_regions)
     text = dense.query_text(query)
-    chinese = dense.query_text(query).removesuffix(query.topic).strip()
+    chinese = text.removesuffix(query.topic).strip()
     assert text.endswith(query.topic) and "Fujian" not in text  # its own words, without the region's name
     assert chinese and all("\u4e00" <= character <= "\u9fff" or character == " " for character in chinese), text
     # Nothing the dictionary translates: the question as it is, once.
@@ -189,15 +189,13 @@ def test_english_words_in_the_dense_query_find_what_the_dictionary_cannot_transl
     question's own English words, embedded after its Chinese words, put both competitions clauses in the top 5."""
     from dataclasses import replace
 
-    def clause_with(span: str) -> str:
-        from corpus.script import to_simplified
-
-        return next(c.id for c in real_assistant.index.clauses if to_simplified(span) in to_simplified(c.text))
-
     question = "My nephew is a deaf carpenter. Is there some championship he could enter, in Shanghai, Jilin or Fujian?"
     without_lexicon = Assistant(
         replace(real_assistant.index, lexicon=None), real_assistant.embedder, real_assistant.tokenizer
     )
-    competitions = {clause_with("舉辦殘疾人職業技能競賽"), clause_with("舉辦全省殘疾人職業技能競賽")}
+    competitions = {
+        clause_containing(real_assistant, "舉辦殘疾人職業技能競賽"),
+        clause_containing(real_assistant, "舉辦全省殘疾人職業技能競賽"),
+    }
     found = [p.clause.id for p in without_lexicon.ask(question, k=5).passages]
     assert competitions <= set(found), found

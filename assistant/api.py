@@ -9,8 +9,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assistant.answer import Answer, Passage, compose
+from assistant.memory import QuestionMemory
 from assistant.query import Query, understand
-from assistant.rescore import MODEL_PATH, LinearRescorer
+from assistant.rescore import MEMORY_MODEL_NAME, MODEL_PATH, LinearRescorer
 from assistant.retrieve import (
     BIGRAM_WEIGHT,
     BM25_WEIGHT,
@@ -93,6 +94,11 @@ class Assistant:
         }
         fused = [self.bm25, self.dense, bigrams]
         rescorer = LinearRescorer.for_embedder(embedder.id, rescorer_path) if rescorer_path is not None else None
+        # The question memory and the model that reads it sit beside the rescorer; without either, no memory.
+        memory = memory_rescorer = None
+        if rescorer is not None:
+            memory = QuestionMemory.for_embedder(embedder.id, rescorer_path.parent)
+            memory_rescorer = LinearRescorer.for_embedder(embedder.id, rescorer_path.with_name(MEMORY_MODEL_NAME))
         late = LateInteractionRetriever(index, self.dense)
         self.retrievers: dict[str, Retriever] = {
             "bm25": self.bm25,
@@ -102,7 +108,15 @@ class Assistant:
             "hybrid-rrf": HybridRetriever(fused, weights, late=late),
             # The shipped model orders those candidates when it was trained with this embedder.
             # None (eval/train_rescorer.py, which writes a new one) leaves the fusion to order them.
-            "hybrid": HybridRetriever(fused, weights, late=late, rescorer=rescorer, clauses=index.clauses),
+            "hybrid": HybridRetriever(
+                fused,
+                weights,
+                late=late,
+                rescorer=rescorer,
+                clauses=index.clauses,
+                memory=memory,
+                memory_rescorer=memory_rescorer,
+            ),
         }
         _configuration(configuration)  # an unknown name is bad input
         self.configuration = configuration

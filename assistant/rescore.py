@@ -21,6 +21,8 @@ from corpus.errors import PolicyqaError
 from corpus.writer import write_atomically
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "rescorer.json"
+# The model for searches where the question memory (assistant/memory.py) knows a candidate; beside the one above.
+MEMORY_MODEL_NAME = "rescorer-memory.json"
 # The rankings a candidate is described by, in this order; "late" is late interaction over the candidates.
 RANKINGS = ("bm25", "dense", "bigrams", "late")
 # Rankings whose scores are BM25 sums (compared as a fraction of the ranking's best) rather than cosines
@@ -63,8 +65,13 @@ CLAUSE_FACT_NAMES = ("number", "goal", "period", "closing")
 GOAL_WORDS = ("目标", "目標")
 PERIOD_RE = re.compile(r"有效期|\d{4}年\d{1,2}月")
 DIGIT_RE = re.compile(r"\d")
-FEATURE_NAMES = tuple(f"{ranking}.{name}" for ranking in RANKINGS for name in PER_RANKING) + tuple(
-    f"{kind}*{fact}" for kind, fact in ANSWER_TYPE_PAIRS
+# From the question memory (assistant/memory.py): the cosine of the most similar remembered question the candidate
+# answers, that against the best candidate's, 1/rank among the remembered candidates, and whether it is their first.
+MEMORY_FEATURES = ("memory.similarity", "memory.gap", "memory.reciprocal_rank", "memory.first")
+FEATURE_NAMES = (
+    tuple(f"{ranking}.{name}" for ranking in RANKINGS for name in PER_RANKING)
+    + tuple(f"{kind}*{fact}" for kind, fact in ANSWER_TYPE_PAIRS)
+    + MEMORY_FEATURES
 )
 ALL_FEATURE_NAMES = FEATURE_NAMES + tuple(f"en*{name}" for name in FEATURE_NAMES)
 
@@ -102,11 +109,29 @@ def answer_type_matches(kinds: dict[str, bool], facts: np.ndarray) -> np.ndarray
     return np.stack(columns, axis=1)
 
 
+def memory_columns(similarities: np.ndarray) -> np.ndarray:
+    """``MEMORY_FEATURES`` from each candidate's memory similarity (0: it answers no remembered question)."""
+    similarities = np.asarray(similarities, dtype=np.float64)
+    remembered = similarities > 0
+    if not remembered.any():
+        return np.zeros((len(similarities), len(MEMORY_FEATURES)))
+    order = np.lexsort((np.arange(len(similarities)), -similarities))
+    rank = np.empty(len(similarities))
+    rank[order] = np.arange(1, len(similarities) + 1)
+    reciprocal = np.where(remembered, 1 / rank, 0.0)
+    return np.stack([similarities, similarities - similarities.max(), reciprocal, (rank == 1).astype(float)], axis=1)
+
+
 def candidate_features(
-    rankings: Sequence[Sequence], rows: Sequence[int], english: bool, answer_types: np.ndarray | None = None
+    rankings: Sequence[Sequence],
+    rows: Sequence[int],
+    english: bool,
+    answer_types: np.ndarray | None = None,
+    remembered: np.ndarray | None = None,
 ) -> np.ndarray:
     """A row of ``ALL_FEATURE_NAMES`` for each of ``rows``; ``rankings`` are lists of hits (``.row``, ``.score``)
-    best first, one per name in ``RANKINGS``; ``answer_types`` the rows' ``answer_type_matches`` (none: zeros)."""
+    best first, one per name in ``RANKINGS``; ``answer_types`` the rows' ``answer_type_matches`` and ``remembered``
+    their question-memory similarities (none: zeros)."""
     if len(rankings) != len(RANKINGS):
         raise ValueError(f"{len(rankings)} rankings; the rescorer reads {len(RANKINGS)}: {', '.join(RANKINGS)}")
     columns = []
@@ -130,7 +155,8 @@ def candidate_features(
     base = base.transpose(1, 0, 2).reshape(len(rows), len(RANKINGS) * len(PER_RANKING))
     if answer_types is None:
         answer_types = np.zeros((len(rows), len(ANSWER_TYPE_PAIRS)))
-    base = np.hstack([base, answer_types])
+    memory = memory_columns(remembered) if remembered is not None else np.zeros((len(rows), len(MEMORY_FEATURES)))
+    base = np.hstack([base, answer_types, memory])
     return np.hstack([base, base * float(english)])
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.glossary import expand_english
+from assistant.memory import QuestionMemory
 from assistant.query import Query
 from assistant.rescore import RANKINGS as RESCORER_RANKINGS
 from assistant.rescore import (
@@ -396,7 +397,11 @@ class HybridRetriever:
     ranked again token by token, and that ranking takes the place, and the weight, of ranking ``late_replaces``
     (the pooled dense one): the pooled vectors still bring candidates in, the tokens order them.
     With a ``rescorer`` as well (assistant/rescore.py), those candidates are ordered by its learned score over all
-    four rankings, and the rest of the fused ranking follows them.
+    four rankings, and the rest of the fused ranking follows them. With a question ``memory`` (assistant/memory.py)
+    and its ``memory_rescorer``, a search where some candidate answers a remembered question is ordered by that
+    model, which reads the memory too; where none does, or where a candidate is a clause the memory has not seen (a
+    document added since), by ``rescorer``, trained without it: new clauses are ranked as they were before there
+    was a memory, never pushed down by it.
     """
 
     def __init__(
@@ -409,6 +414,8 @@ class HybridRetriever:
         late_replaces: int = 1,
         rescorer: LinearRescorer | None = None,
         clauses: Sequence[Clause] = (),
+        memory: QuestionMemory | None = None,
+        memory_rescorer: LinearRescorer | None = None,
     ) -> None:
         if any(len(by_language) != len(retrievers) for by_language in weights.values()):
             raise ValueError("one weight per retriever for each language")
@@ -427,6 +434,9 @@ class HybridRetriever:
         # What each clause is, for the rescorer's answer types; computed at the first rescored search.
         self.clauses = clauses
         self._clause_facts: np.ndarray | None = None
+        # Remembered questions need a rescorer that reads them, and the clauses' ids to look them up by.
+        self.memory_rescorer = memory_rescorer if self.rescorer is not None and memory is not None and clauses else None
+        self.memory = memory if self.memory_rescorer is not None else None
 
     def inputs(self, query: Query) -> FusionInputs:
         rankings = [retriever.search(query, self.depth) for retriever in self.retrievers]
@@ -450,19 +460,33 @@ class HybridRetriever:
             self._clause_facts = clause_facts(self.clauses)
         return answer_type_matches(question_kinds(query.key), self._clause_facts[list(rows)])
 
+    def remembered(self, query: Query, rows: Sequence[int]) -> np.ndarray | None:
+        """Each row's question-memory similarity (assistant/memory.py); None without a memory, when no row answers
+        a remembered question, or when a row is a clause the memory has not seen (a document added since)."""
+        if self.memory is None or self.late is None:
+            return None
+        clause_ids = [self.clauses[row].id for row in rows]
+        if not self.memory.has_seen(clause_ids):
+            return None
+        similarities = self.memory.similarities(self.late.dense.query_vector(query), clause_ids)
+        return similarities if similarities.any() else None
+
     def search(self, query: Query, k: int) -> list[Hit]:
         inputs = self.inputs(query)
         fused = self.fuse(inputs, query.language)
         if self.rescorer is None or len(inputs.candidates) < MIN_RESCORED_CANDIDATES:
             return fused[:k]
+        remembered = self.remembered(query, inputs.candidates)
+        rescorer = self.rescorer if remembered is None else self.memory_rescorer
         features = candidate_features(
             [*inputs.rankings, inputs.late],
             inputs.candidates,
             query.language == "en",
             self.answer_types(query, inputs.candidates),
+            remembered,
         )
-        probabilities = 1 / (1 + np.exp(-self.rescorer.log_odds(features)))
-        order = self.rescorer.order(features, inputs.candidates)
+        probabilities = 1 / (1 + np.exp(-rescorer.log_odds(features)))
+        order = rescorer.order(features, inputs.candidates)
         learned = [Hit(inputs.candidates[i], float(probabilities[i])) for i in order]
         # Past the candidates the fusion's order stands; score 0 marks clauses the rescorer did not see.
         chosen = set(inputs.candidates)

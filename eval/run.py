@@ -7,6 +7,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from statistics import mean
 
@@ -39,7 +40,8 @@ def evaluate(systems: Sequence[System], questions: Sequence[Question], documents
     }
     configs, details = {}, {}
     for system in systems:
-        rows = [_score(system, question, gold[question.id]) for question in questions]
+        with system.forgetting(q.id for q in questions) if isinstance(system, AssistantSystem) else nullcontext():
+            rows = [_score(system, question, gold[question.id]) for question in questions]
         configs[system.name] = _summary(rows)
         details[system.name] = rows
     return {"questions": len(questions), "configs": configs}, details

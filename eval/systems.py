@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -38,6 +39,21 @@ class AssistantSystem:
     def __init__(self, assistant, configuration: str) -> None:
         self.assistant = assistant
         self.name = configuration
+
+    @contextmanager
+    def forgetting(self, question_ids: Iterable[str]) -> Iterator[None]:
+        """Within the block, the question memory (assistant/memory.py) lacks these questions: a question being
+        scored must not find itself remembered with its own answer."""
+        retriever = self.assistant.retrievers.get(self.name)
+        memory = getattr(retriever, "memory", None)
+        if memory is None:
+            yield
+            return
+        retriever.memory = memory.without(question_ids=question_ids)
+        try:
+            yield
+        finally:
+            retriever.memory = memory
 
     def retrieve(self, question: Question, k: int) -> Retrieval:
         answer = self.assistant.ask(question.q, k=k, history=list(question.history), configuration=self.name)

@@ -13,15 +13,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant.api import Assistant
+from assistant.memory import QuestionMemory
 from assistant.query import Query, understand
-from assistant.rescore import MODEL_PATH, LinearRescorer, candidate_features
+from assistant.rescore import (
+    ALL_FEATURE_NAMES,
+    MEMORY_FEATURES,
+    MEMORY_MODEL_NAME,
+    MODEL_PATH,
+    LinearRescorer,
+    candidate_features,
+    memory_columns,
+)
 from assistant.retrieve import MIN_RESCORED_CANDIDATES, HybridRetriever
 from corpus.loader import load_documents
 from corpus.model import NATIONAL_REGION
@@ -51,6 +60,12 @@ class Search:
     features: np.ndarray
     gold: np.ndarray
     fused_first: int | None
+    # For the question memory (assistant/memory.py): whose search it is, its dense query vector, the ids of the
+    # clauses that answer it, and its candidates' ids.
+    question_id: str = ""
+    query_vector: np.ndarray | None = None
+    answers: tuple[str, ...] = ()
+    candidate_ids: tuple[str, ...] = ()
 
 
 def searches(assistant: Assistant, files: Sequence[str]) -> list[Search]:
@@ -82,6 +97,11 @@ def searches(assistant: Assistant, files: Sequence[str]) -> list[Search]:
                     ]
                     fused = hybrid.fuse(inputs, search_query.language)
                     english = search_query.language == "en"
+                    answers = tuple(
+                        clause.id
+                        for clause in clauses
+                        if any(Range(clause.document_id, clause.start, clause.end).overlaps(g) for g in its_gold)
+                    )
                     found.append(
                         Search(
                             stem,
@@ -95,6 +115,10 @@ def searches(assistant: Assistant, files: Sequence[str]) -> list[Search]:
                             ),
                             np.asarray(holds),
                             fused[0].row if fused else None,
+                            question.id,
+                            np.asarray(hybrid.late.dense.query_vector(search_query), dtype=np.float32).reshape(-1),
+                            answers,
+                            tuple(clauses[row].id for row in inputs.candidates),
                         )
                     )
     return found
@@ -124,10 +148,65 @@ def _region_searches(query: Query, gold: dict[str, list[Range]]) -> list[tuple[Q
     return found
 
 
-def fit(found: Sequence[Search], embedder_id: str, files: Sequence[str], regularisation: float) -> LinearRescorer:
+def question_memory(found: Sequence[Search], embedder_id: str, corpus_clause_ids: Iterable[str]) -> QuestionMemory:
+    """One remembered question per question id: its query vector and every clause that answers any of its searches
+    (a question asked of several regions is searched once per region, with the same vector)."""
+    entries: dict[str, tuple[str, np.ndarray, dict[str, None]]] = {}
+    for search in found:
+        _, _, answers = entries.setdefault(search.question_id, (search.file, search.query_vector, {}))
+        answers.update(dict.fromkeys(search.answers))
+    return QuestionMemory(
+        embedder_id,
+        tuple(entries),
+        tuple(file for file, _, _ in entries.values()),
+        tuple(tuple(answers) for _, _, answers in entries.values()),
+        np.vstack([vector for _, vector, _ in entries.values()]).astype(np.float16).astype(np.float32),
+        frozenset(corpus_clause_ids),
+    )
+
+
+MEMORY_COLUMNS = [ALL_FEATURE_NAMES.index(name) for name in MEMORY_FEATURES] + [
+    ALL_FEATURE_NAMES.index(f"en*{name}") for name in MEMORY_FEATURES
+]
+
+
+def remembering(search: Search, memory: QuestionMemory) -> np.ndarray | None:
+    """The search's features as the memory-reading model sees them (the memory's columns filled), or None when the
+    memory knows none of its candidates and the plain rescorer orders them."""
+    if not memory.has_seen(search.candidate_ids):
+        return None
+    similarities = memory.similarities(search.query_vector, search.candidate_ids)
+    if not similarities.any():
+        return None
+    columns = memory_columns(similarities)
+    features = search.features.copy()
+    english = float(search.language == "en")
+    features[:, MEMORY_COLUMNS] = np.hstack([columns, columns * english])
+    return features
+
+
+def with_own_file_forgotten(found: Sequence[Search], memory: QuestionMemory, also: Sequence[str] = ()) -> list:
+    """Each search's ``remembering`` features with its own file's questions (and files ``also``) out of the memory:
+    what a question nobody has labelled meets."""
+    forgotten = {stem: memory.without(files=[stem, *also]) for stem in dict.fromkeys(s.file for s in found)}
+    return [remembering(search, forgotten[search.file]) for search in found]
+
+
+def fit(
+    found: Sequence[Search],
+    embedder_id: str,
+    files: Sequence[str],
+    regularisation: float,
+    features: Sequence[np.ndarray | None] | None = None,
+) -> LinearRescorer:
+    """The rescorer over ``found``; with ``features`` (one per search, None to leave a search out), over those."""
     from sklearn.linear_model import LogisticRegression
 
-    features = np.vstack([search.features for search in found])
+    if features is not None:
+        found = [search for search, f in zip(found, features, strict=True) if f is not None]
+        features = np.vstack([f for f in features if f is not None])
+    else:
+        features = np.vstack([search.features for search in found])
     labels = np.concatenate([search.gold for search in found])
     mean = features.mean(axis=0)
     scale = features.std(axis=0)
@@ -138,31 +217,46 @@ def fit(found: Sequence[Search], embedder_id: str, files: Sequence[str], regular
     )
 
 
-def first_is_gold(search: Search, rescorer: LinearRescorer) -> bool:
-    return bool(search.gold[rescorer.order(search.features, search.candidates)[0]])
+def first_is_gold(search: Search, rescorer: LinearRescorer, features: np.ndarray | None = None) -> bool:
+    features = search.features if features is None else features
+    return bool(search.gold[rescorer.order(features, search.candidates)[0]])
 
 
-def cross_validate(found: Sequence[Search], files: Sequence[str], embedder_id: str, regularisation: float) -> str:
+def cross_validate(
+    found: Sequence[Search], files: Sequence[str], embedder_id: str, regularisation: float, memory: QuestionMemory
+) -> str:
     """A table of success@1 per file and language: the fusion's first clause against the first clause of a
     rescorer trained on every other file."""
-    lines = ["| file | language | searches | fusion first | rescorer first |", "|---|---|---|---|---|"]
+    lines = [
+        "| file | language | searches | fusion first | rescorer first | with the memory |",
+        "|---|---|---|---|---|---|",
+    ]
     totals: dict[str, list[int]] = {}
     for stem in files:
-        rescorer = fit(
-            [s for s in found if s.file != stem], embedder_id, [f for f in files if f != stem], regularisation
-        )
+        training = [s for s in found if s.file != stem]
+        others = [f for f in files if f != stem]
+        rescorer = fit(training, embedder_id, others, regularisation)
+        # The held-out file's questions are in neither the training features' memory nor its own.
+        forgotten = with_own_file_forgotten(training, memory, [stem])
+        remembered = fit(training, embedder_id, others, regularisation, forgotten)
+        held_memory = memory.without(files=[stem])
         for language in ("Chinese", "English"):
             held = [s for s in found if s.file == stem and (s.language == "en") == (language == "English")]
             fused = sum(bool(s.fused_first is not None and s.gold[s.candidates.index(s.fused_first)]) for s in held)
             learned = sum(first_is_gold(s, rescorer) for s in held)
-            lines.append(f"| {stem} | {language} | {len(held)} | {fused} | {learned} |")
-            total = totals.setdefault(language, [0, 0, 0])
-            total[0] += len(held)
-            total[1] += fused
-            total[2] += learned
-    for language, (count, fused, learned) in totals.items():
+            with_memory = 0
+            for search in held:
+                features = remembering(search, held_memory)
+                model = rescorer if features is None else remembered
+                with_memory += first_is_gold(search, model, features)
+            lines.append(f"| {stem} | {language} | {len(held)} | {fused} | {learned} | {with_memory} |")
+            total = totals.setdefault(language, [0, 0, 0, 0])
+            for position, value in enumerate((len(held), fused, learned, with_memory)):
+                total[position] += value
+    for language, (count, fused, learned, with_memory) in totals.items():
         lines.append(
-            f"| all | {language} | {count} | {fused} ({fused / count:.3f}) | {learned} ({learned / count:.3f}) |"
+            f"| all | {language} | {count} | {fused} ({fused / count:.3f}) | {learned} ({learned / count:.3f}) "
+            f"| {with_memory} ({with_memory / count:.3f}) |"
         )
     return "\n".join(lines)
 
@@ -185,13 +279,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     # (the one being replaced) must not stop its own retraining.
     assistant = Assistant.load(rescorer_path=None)
     found = searches(assistant, args.files)
+    memory = question_memory(found, assistant.embedder.id, (clause.id for clause in assistant.index.clauses))
     if args.cross_validate:
-        print(cross_validate(found, args.files, assistant.embedder.id, args.regularisation))
+        print(cross_validate(found, args.files, assistant.embedder.id, args.regularisation, memory))
         return 0
     rescorer = fit(found, assistant.embedder.id, args.files, args.regularisation)
     rescorer.save(args.out)
+    memory.save(args.out.parent)
+    remembered = fit(
+        found, assistant.embedder.id, args.files, args.regularisation, with_own_file_forgotten(found, memory)
+    )
+    remembered.save(args.out.with_name(MEMORY_MODEL_NAME))
     examples = sum(len(s.candidates) for s in found)
-    print(f"train_rescorer: {len(found)} searches, {examples} candidates from {len(args.files)} files -> {args.out}")
+    print(
+        f"train_rescorer: {len(found)} searches, {examples} candidates from {len(args.files)} files -> {args.out}, "
+        f"{args.out.with_name(MEMORY_MODEL_NAME).name}; {len(memory)} questions remembered in {args.out.parent}"
+    )
     return 0
 
 

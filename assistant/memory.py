@@ -1,0 +1,150 @@
+"""A memory of answered questions: which clauses answered the labelled questions most like this one.
+
+The question files (eval/questions/) hold some 1,600 questions, each labelled with the clauses that answer it. A new
+question is often a paraphrase of one asked before ("上海郊区低保户的残疾人做劳务协作有年龄限制吗" has been asked five
+ways); the rankings, reading the words, can still prefer a neighbouring clause that shares more of them. The memory
+keeps each labelled question's dense query vector and the ids of its answering clauses; the rescorer reads, for each
+candidate, the cosine of the most similar remembered question it answered. This is nearest-neighbour learning from
+relevance labels (as FAQ retrieval and click models learn from past queries): it helps only clauses that have been
+asked about, and a clause nobody has asked about keeps its rankings' verdict: assistant/retrieve.py uses a rescorer
+trained without the memory when no candidate is remembered, or when any candidate is a clause the memory has never
+seen (a document added since), whose silence means nothing.
+
+Stored beside the rescorer (assistant/data/): ``question-memory.json`` (the embedder, and per question its id,
+file and clause ids) and ``question-memory.npy`` (its vectors, float16, read without pickle). Like the rescorer, it
+belongs to one embedder: another embedder's vectors are not comparable, so it is not used with them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from corpus.errors import PolicyqaError
+from corpus.writer import write_atomically
+
+MEMORY_FILE = "question-memory.json"
+VECTORS_FILE = "question-memory.npy"
+
+
+class MemoryFileError(PolicyqaError):
+    """The question memory's files cannot be read."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class QuestionMemory:
+    """Remembered questions: ``vectors[i]`` is question ``question_ids[i]``'s dense query vector (unit length),
+    ``answers[i]`` the ids of the clauses that answer it, ``files[i]`` the question file it came from; ``seen`` every
+    clause of the corpus the questions were labelled against."""
+
+    embedder_id: str
+    question_ids: tuple[str, ...]
+    files: tuple[str, ...]
+    answers: tuple[tuple[str, ...], ...]
+    vectors: np.ndarray
+    seen: frozenset[str]
+    # clause id -> positions of the questions it answers; built once, read at every search.
+    _asked: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        count = len(self.question_ids)
+        if not len(self.files) == len(self.answers) == self.vectors.shape[0] == count:
+            raise ValueError("one file, one list of answers and one vector per question")
+        asked: dict[str, list[int]] = {}
+        for position, clause_ids in enumerate(self.answers):
+            for clause_id in clause_ids:
+                asked.setdefault(clause_id, []).append(position)
+        object.__setattr__(self, "_asked", {key: np.asarray(value) for key, value in asked.items()})
+
+    def __len__(self) -> int:
+        return len(self.question_ids)
+
+    def has_seen(self, clause_ids: Iterable[str]) -> bool:
+        """Whether every one of these clauses was in the corpus when the questions were labelled: only then does a
+        clause's absence from the answers say that nobody asked for it."""
+        return all(clause_id in self.seen for clause_id in clause_ids)
+
+    def similarities(self, query_vector: np.ndarray, clause_ids: Sequence[str]) -> np.ndarray:
+        """For each clause, the cosine of the most similar remembered question it answers; 0 when it answers none
+        (or only questions less similar than orthogonal)."""
+        best = np.zeros(len(clause_ids))
+        asked = [self._asked.get(clause_id) for clause_id in clause_ids]
+        wanted = [positions for positions in asked if positions is not None]
+        if not wanted:
+            return best
+        # Only the questions these clauses answer, and by einsum, not BLAS: right after the embedder's ONNX Runtime
+        # call, its spinning threads held a BLAS matrix-vector product of the whole memory up for ~5 ms.
+        rows = np.unique(np.concatenate(wanted))
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        cosines = np.zeros(len(self), dtype=np.float32)
+        cosines[rows] = np.einsum("ij,j->i", self.vectors[rows], query)
+        for column, positions in enumerate(asked):
+            if positions is not None:
+                best[column] = max(0.0, float(cosines[positions].max()))
+        return best
+
+    def without(self, question_ids: Iterable[str] = (), files: Iterable[str] = ()) -> QuestionMemory:
+        """The memory less the named questions and every question of the named files (a question being scored must
+        not find itself)."""
+        dropped_ids, dropped_files = set(question_ids), set(files)
+        keep = [
+            i
+            for i, (question_id, file) in enumerate(zip(self.question_ids, self.files, strict=True))
+            if question_id not in dropped_ids and file not in dropped_files
+        ]
+        return QuestionMemory(
+            self.embedder_id,
+            tuple(self.question_ids[i] for i in keep),
+            tuple(self.files[i] for i in keep),
+            tuple(self.answers[i] for i in keep),
+            self.vectors[keep],
+            self.seen,
+        )
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        records = [
+            {"id": question_id, "file": file, "clauses": list(clauses)}
+            for question_id, file, clauses in zip(self.question_ids, self.files, self.answers, strict=True)
+        ]
+        scratch = folder / f".{VECTORS_FILE}.tmp"
+        with scratch.open("wb") as handle:
+            np.save(handle, self.vectors.astype(np.float16), allow_pickle=False)
+        scratch.replace(folder / VECTORS_FILE)
+        raw = {"embedder": self.embedder_id, "seen": sorted(self.seen), "questions": records}
+        text = json.dumps(raw, ensure_ascii=False, indent=0)
+        write_atomically(folder / MEMORY_FILE, text + "\n")
+
+    @classmethod
+    def read(cls, folder: Path) -> QuestionMemory:
+        try:
+            raw = json.loads((folder / MEMORY_FILE).read_text(encoding="utf-8"))
+            vectors = np.load(folder / VECTORS_FILE, allow_pickle=False).astype(np.float32)
+            records = raw["questions"]
+            return cls(
+                str(raw["embedder"]),
+                tuple(str(r["id"]) for r in records),
+                tuple(str(r["file"]) for r in records),
+                tuple(tuple(str(c) for c in r["clauses"]) for r in records),
+                vectors,
+                frozenset(str(c) for c in raw["seen"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise MemoryFileError(
+                f"cannot read the question memory in {folder}: {error}; "
+                "rebuild it with .venv/bin/python -m eval.train_rescorer"
+            ) from None
+
+    @classmethod
+    def for_embedder(cls, embedder_id: str, folder: Path) -> QuestionMemory | None:
+        """The shipped memory when it was made with this embedder, else None (nothing is remembered)."""
+        if not (folder / MEMORY_FILE).exists():
+            return None
+        memory = cls.read(folder)
+        return memory if memory.embedder_id == embedder_id else None

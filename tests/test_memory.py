@@ -1,0 +1,228 @@
+"""The question memory: which clauses answered the remembered questions most like this one, its files, its place in
+the hybrid search (its own model, only where a candidate is remembered), evaluation leaving a file's questions out,
+and the shipped memory with the real parts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from assistant.memory import MEMORY_FILE, VECTORS_FILE, MemoryFileError, QuestionMemory
+from assistant.query import understand
+from assistant.rescore import ALL_FEATURE_NAMES, MEMORY_FEATURES, MODEL_PATH, LinearRescorer, memory_columns
+from assistant.retrieve import Hit, HybridRetriever
+from corpus.model import Clause
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def memory(embedder_id: str = "fake/hashing") -> QuestionMemory:
+    """Three remembered questions along three axes; clause a answers the first two, b the third."""
+    return QuestionMemory(
+        embedder_id,
+        ("q1", "q2", "q3"),
+        ("dev", "dev", "holdout"),
+        (("a",), ("a", "c"), ("b",)),
+        np.vstack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1)]),
+        frozenset({"a", "b", "c", "never-asked", "x", "y", "z", "w"}),
+    )
+
+
+def test_a_clause_scores_its_most_similar_remembered_question_and_an_unasked_one_zero():
+    found = memory().similarities(unit(0.6, 0.8, 0), ["a", "b", "c", "never-asked"])
+    assert found == pytest.approx([0.8, 0.0, 0.8, 0.0])  # a: q2 (0.8) over q1 (0.6); b's q3 is orthogonal
+    assert memory().similarities(unit(-1, 0, 0), ["a"]).tolist() == [0.0]  # opposite is not similar
+
+
+def test_a_memory_without_questions_or_files_forgets_them():
+    without_q2 = memory().without(question_ids=["q2"])
+    assert without_q2.question_ids == ("q1", "q3")
+    assert without_q2.similarities(unit(0.6, 0.8, 0), ["a", "c"]) == pytest.approx([0.6, 0.0])
+    assert memory().without(files=["dev"]).question_ids == ("q3",)
+    assert len(memory().without(files=["dev", "holdout"])) == 0
+    assert memory().without(files=["dev", "holdout"]).similarities(unit(1, 0, 0), ["a"]).tolist() == [0.0]
+
+
+def test_the_memory_files_read_back_and_belong_to_one_embedder(tmp_path):
+    memory().save(tmp_path)
+    read = QuestionMemory.read(tmp_path)
+    assert read.question_ids == ("q1", "q2", "q3") and read.answers == (("a",), ("a", "c"), ("b",))
+    assert read.seen == memory().seen and read.has_seen(["a", "x"]) and not read.has_seen(["a", "added-later"])
+    assert np.allclose(read.vectors, memory().vectors, atol=1e-3)  # float16 on disk
+    assert QuestionMemory.for_embedder("fake/hashing", tmp_path) is not None
+    assert QuestionMemory.for_embedder("st:BAAI/bge-m3", tmp_path) is None
+    assert QuestionMemory.for_embedder("fake/hashing", tmp_path / "missing") is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda folder: (folder / VECTORS_FILE).write_bytes(b"not an array"),
+        lambda folder: (folder / MEMORY_FILE).write_text("{", encoding="utf-8"),
+        lambda folder: (folder / MEMORY_FILE).write_text(json.dumps({"embedder": "x", "questions": []})),
+    ],
+)
+def test_a_damaged_memory_names_the_fix(tmp_path, damage):
+    memory().save(tmp_path)
+    damage(tmp_path)
+    with pytest.raises(MemoryFileError, match=r"rebuild it with .*eval\.train_rescorer"):
+        QuestionMemory.read(tmp_path)
+
+
+def test_memory_columns_rank_only_the_remembered_candidates():
+    columns = memory_columns(np.array([0.5, 0.0, 0.9]))
+    named = dict(zip(MEMORY_FEATURES, columns.T, strict=True))
+    assert named["memory.similarity"].tolist() == [0.5, 0.0, 0.9]
+    assert named["memory.gap"] == pytest.approx([-0.4, -0.9, 0.0])
+    assert named["memory.reciprocal_rank"] == pytest.approx([0.5, 0.0, 1.0])  # unremembered: no rank at all
+    assert named["memory.first"].tolist() == [0.0, 0.0, 1.0]
+    assert not memory_columns(np.zeros(3)).any()
+
+
+# --- in the hybrid search ---------------------------------------------------------------------------------------------
+
+
+class FixedRanking:
+    def __init__(self, rows: list[int]) -> None:
+        self.rows = rows
+
+    def search(self, query, k):
+        return [Hit(row, 1.0 / (rank + 1)) for rank, row in enumerate(self.rows[:k])]
+
+
+class FakeDense:
+    def query_vector(self, query):
+        return unit(0, 1, 0)  # q2's: clauses a and c are remembered at 1.0
+
+
+class FakeLate:
+    available = True
+    dense = FakeDense()
+
+    def rank(self, query, rows):
+        return [Hit(row, 1.0 - 0.01 * position) for position, row in enumerate(rows)]
+
+
+def weighted(coefficients: dict[str, float]) -> LinearRescorer:
+    weights = np.zeros(len(ALL_FEATURE_NAMES))
+    for name, weight in coefficients.items():
+        weights[ALL_FEATURE_NAMES.index(name)] = weight
+    size = len(ALL_FEATURE_NAMES)
+    return LinearRescorer("fake/hashing", np.zeros(size), np.ones(size), weights, 0.0, ("dev",), 1.0)
+
+
+def clauses(ids: list[str]) -> list[Clause]:
+    return [Clause(i, "d", "福建", "方案", ("一、",), "(一)", "文字。", n, n + 3) for n, i in enumerate(ids)]
+
+
+def hybrid(ids: list[str], remembered: QuestionMemory | None) -> HybridRetriever:
+    rankings = [FixedRanking(list(range(len(ids)))) for _ in range(3)]
+    return HybridRetriever(
+        rankings,
+        {"zh-Hans": [1.0, 1.0, 1.0]},
+        late=FakeLate(),
+        rescorer=weighted({"late.reciprocal_rank": 1.0}),  # keeps every ranking's order: row 0 first
+        clauses=clauses(ids),
+        memory=remembered,
+        memory_rescorer=weighted({"memory.similarity": 10.0, "late.reciprocal_rank": 1.0}),
+    )
+
+
+def test_a_remembered_candidate_is_ordered_by_the_memory_model():
+    query = understand("盲人按摩", ["福建"])
+    ids = ["x", "y", "z", "c", "w"]  # row 3 answers the remembered q2
+    assert [hit.row for hit in hybrid(ids, None).search(query, 5)] == [0, 1, 2, 3, 4]
+    assert hybrid(ids, memory()).search(query, 5)[0].row == 3
+
+
+def test_where_no_candidate_is_remembered_the_plain_rescorer_orders_them():
+    query = understand("盲人按摩", ["福建"])
+    ids = ["x", "y", "z", "b", "w"]  # b answers q3 only, orthogonal to the question: similarity 0
+    searched = hybrid(ids, memory())
+    assert searched.remembered(query, [0, 1, 2, 3, 4]) is None
+    assert [hit.row for hit in searched.search(query, 5)] == [0, 1, 2, 3, 4]
+
+
+def test_a_candidate_the_memory_has_not_seen_leaves_the_order_to_the_plain_rescorer():
+    """A document added after the questions were labelled: its clauses answer no remembered question because nobody
+    could ask about them, and the memory model would push them down for it."""
+    query = understand("盲人按摩", ["福建"])
+    ids = ["added-1", "added-2", "z", "c", "w"]  # c is remembered at 1.0, but two candidates are new
+    searched = hybrid(ids, memory())
+    assert searched.remembered(query, [0, 1, 2, 3, 4]) is None
+    assert [hit.row for hit in searched.search(query, 5)] == [0, 1, 2, 3, 4]
+
+
+# --- evaluation, and the shipped memory with the real parts -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_evaluation_scores_a_question_without_its_own_memory(real_assistant):
+    from eval.systems import AssistantSystem
+
+    hybrid_search = real_assistant.retrievers["hybrid"]
+    shipped = hybrid_search.memory
+    assert shipped is not None and len(shipped) > 1000
+    asked = shipped.question_ids[:3]
+    with AssistantSystem(real_assistant, "hybrid").forgetting(asked):
+        assert not set(asked) & set(hybrid_search.memory.question_ids)
+        assert len(hybrid_search.memory) == len(shipped) - 3
+    assert hybrid_search.memory is shipped
+
+
+@pytest.mark.slow
+def test_a_paraphrase_of_remembered_questions_finds_the_clause_they_were_answered_by(real_assistant):
+    """Five files ask whether age bars Shanghai's rural 低保 households from 劳务协作 (shanghai-2-6); read word by
+    word, the question also fits the 低保 clause that follows (shanghai-4-9), and the rescorer alone picks that."""
+    hybrid_search = real_assistant.retrievers["hybrid"]
+    shipped = hybrid_search.memory
+    question = "沪郊低保户家里的残疾人五十多岁了,去搞劳务协作会不会嫌年纪大?"  # holdout20's aa06
+    try:
+        hybrid_search.memory = shipped.without(files=["holdout20"])  # not itself: its file's questions forgotten
+        remembered = real_assistant.ask(question).passages[0].clause.id
+        hybrid_search.memory = None
+        unremembered = real_assistant.ask(question).passages[0].clause.id
+    finally:
+        hybrid_search.memory = shipped
+    assert remembered == "shanghai-2-6"
+    assert unremembered == "shanghai-4-9"
+
+
+@pytest.mark.slow
+def test_the_shipped_memory_and_its_model_are_what_training_makes(real_assistant):
+    from eval.train_rescorer import (
+        REGULARISATION,
+        TRAINING_FILES,
+        fit,
+        question_memory,
+        searches,
+        with_own_file_forgotten,
+    )
+
+    hybrid_search = real_assistant.retrievers["hybrid"]
+    shipped = QuestionMemory.read(MODEL_PATH.parent)
+    shipped_model = LinearRescorer.read(MODEL_PATH.with_name("rescorer-memory.json"))
+    assert hybrid_search.memory_rescorer.to_dict() == shipped_model.to_dict()
+    assert shipped_model.trained_on == TRAINING_FILES
+    found = searches(real_assistant, TRAINING_FILES)
+    made = question_memory(found, real_assistant.embedder.id, [c.id for c in real_assistant.index.clauses])
+    assert made.question_ids == shipped.question_ids and made.answers == shipped.answers
+    assert made.seen == shipped.seen
+    assert set(made.files) == set(TRAINING_FILES)
+    # float16 on disk; another machine's arithmetic may move the last digits.
+    assert float(np.min(np.sum(made.vectors * shipped.vectors, axis=1))) > 0.999
+    features = with_own_file_forgotten(found, made)
+    retrained = fit(found, real_assistant.embedder.id, TRAINING_FILES, REGULARISATION, features)
+
+    def first_choices(model: LinearRescorer) -> list[int]:
+        return [
+            s.candidates[model.order(f, s.candidates)[0]] for s, f in zip(found, features, strict=True) if f is not None
+        ]
+
+    disagreements = sum(a != b for a, b in zip(first_choices(retrained), first_choices(shipped_model), strict=True))
+    assert disagreements <= len(found) // 500, f"{disagreements} searches differ: retrain the rescorer"

@@ -4,7 +4,8 @@ The question files (eval/questions/) hold some 1,600 questions, each labelled wi
 question is often a paraphrase of one asked before ("上海郊区低保户的残疾人做劳务协作有年龄限制吗" has been asked five
 ways); the rankings, reading the words, can still prefer a neighbouring clause that shares more of them. The memory
 keeps each labelled question's dense query vector and the ids of its answering clauses; the rescorer reads, for each
-candidate, the cosine of the most similar remembered question it answered. This is nearest-neighbour learning from
+candidate, the cosine of the most similar remembered question it answered, and the clauses that answered the most
+similar ones join the candidates (HybridRetriever.remembered_candidates). This is nearest-neighbour learning from
 relevance labels (as FAQ retrieval and click models learn from past queries): it helps only clauses that have been
 asked about, and a clause nobody has asked about keeps its rankings' verdict: assistant/retrieve.py uses a rescorer
 trained without the memory when no candidate is remembered, or when any candidate is a clause the memory has never
@@ -88,6 +89,15 @@ class QuestionMemory:
             if positions is not None:
                 best[column] = max(0.0, float(cosines[positions].max()))
         return best
+
+    def neighbour_answers(self, query_vector: np.ndarray, count: int) -> list[str]:
+        """The clauses answering the ``count`` remembered questions most similar to this one, most similar first."""
+        if not len(self):
+            return []
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        cosines = np.einsum("ij,j->i", self.vectors, query)  # not BLAS: see similarities
+        nearest = np.argsort(-cosines, kind="stable")[:count]
+        return list(dict.fromkeys(clause_id for position in nearest for clause_id in self.answers[position]))
 
     def without(self, question_ids: Iterable[str] = (), files: Iterable[str] = ()) -> QuestionMemory:
         """The memory less the named questions and every question of the named files (a question being scored must

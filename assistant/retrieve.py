@@ -66,6 +66,9 @@ MIN_RESCORED_CANDIDATES = 4
 # How many of each ranking's best clauses late interaction ranks again. On the development questions 10 (about
 # 13 clauses in all) ranks as well as every clause of the question's regions.
 LATE_CANDIDATES = 10
+# The clauses answering this many of the most similar remembered questions (assistant/memory.py) join the
+# candidates: a clause no ranking puts in its first LATE_CANDIDATES, asked for in other words before, gets read.
+MEMORY_NEIGHBOURS = 5
 # An English word that neither CC-CEDICT nor the glossary knows searches for the corpus word nearest to it in the
 # embedder's space (index/lexicon.py), at this weight, when their cosine reaches this. Words shorter than this many
 # letters are left alone ("hr", "vs", "ai": too little for a word vector). The weight, the cosine and the letters
@@ -437,13 +440,25 @@ class HybridRetriever:
         # Remembered questions need a rescorer that reads them, and the clauses' ids to look them up by.
         self.memory_rescorer = memory_rescorer if self.rescorer is not None and memory is not None and clauses else None
         self.memory = memory if self.memory_rescorer is not None else None
+        self._row_of_clause: dict[str, int] | None = None
 
     def inputs(self, query: Query) -> FusionInputs:
         rankings = [retriever.search(query, self.depth) for retriever in self.retrievers]
         if self.late is None:
             return FusionInputs(rankings, [], [])
         candidates = list(dict.fromkeys(hit.row for ranking in rankings for hit in ranking[:LATE_CANDIDATES]))
+        candidates += [row for row in self.remembered_candidates(query) if row not in candidates]
         return FusionInputs(rankings, candidates, self.late.rank(query, candidates))
+
+    def remembered_candidates(self, query: Query) -> list[int]:
+        """Rows of the clauses that answered the questions most like this one, within the question's regions."""
+        if self.memory is None or self.late is None:
+            return []
+        if self._row_of_clause is None:
+            self._row_of_clause = {clause.id: row for row, clause in enumerate(self.clauses)}
+        answers = self.memory.neighbour_answers(self.late.dense.query_vector(query), MEMORY_NEIGHBOURS)
+        rows = [self._row_of_clause[clause_id] for clause_id in answers if clause_id in self._row_of_clause]
+        return [row for row in rows if not query.regions or self.clauses[row].region in query.regions]
 
     def fuse(self, inputs: FusionInputs, language: str) -> list[Hit]:
         """Reciprocal-rank fusion of the rankings, late interaction's in place of the one it replaces."""

@@ -68,13 +68,17 @@ class Search:
     candidate_ids: tuple[str, ...] = ()
 
 
-def searches(assistant: Assistant, files: Sequence[str]) -> list[Search]:
+def searches(assistant: Assistant, files: Sequence[str], memory: QuestionMemory | None = None) -> list[Search]:
+    """Every training search; with ``memory``, each file's candidates include what the memory brings in
+    (HybridRetriever.remembered_candidates), the file's own questions forgotten."""
     hybrid = assistant.retrievers["hybrid"]
     assert isinstance(hybrid, HybridRetriever) and hybrid.late is not None, "the rescorer needs late interaction"
     documents = load_documents(Path(assistant.index.manifest.corpus_path))
     clauses = assistant.index.clauses
     found = []
+    kept_memory = hybrid.memory
     for stem in files:
+        hybrid.memory = memory.without(files=[stem]) if memory is not None else None
         with without_own_glossary_entries(stem):
             for question in load_questions(QUESTIONS_DIR / f"{stem}.jsonl"):
                 if not question.answerable:
@@ -121,7 +125,16 @@ def searches(assistant: Assistant, files: Sequence[str]) -> list[Search]:
                             tuple(clauses[row].id for row in inputs.candidates),
                         )
                     )
+    hybrid.memory = kept_memory
     return found
+
+
+def memory_and_searches(assistant: Assistant, files: Sequence[str]) -> tuple[QuestionMemory, list[Search]]:
+    """The question memory of ``files`` (their searches' vectors and answers, which do not depend on it), then their
+    searches with the candidates it brings in."""
+    clause_ids = [clause.id for clause in assistant.index.clauses]
+    memory = question_memory(searches(assistant, files), assistant.embedder.id, clause_ids)
+    return memory, searches(assistant, files, memory)
 
 
 def _region_searches(query: Query, gold: dict[str, list[Range]]) -> list[tuple[Query, list[Range]]]:
@@ -278,8 +291,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Without the shipped model: its candidates and features are the fusion's, and a model file of other features
     # (the one being replaced) must not stop its own retraining.
     assistant = Assistant.load(rescorer_path=None)
-    found = searches(assistant, args.files)
-    memory = question_memory(found, assistant.embedder.id, (clause.id for clause in assistant.index.clauses))
+    memory, found = memory_and_searches(assistant, args.files)
     if args.cross_validate:
         print(cross_validate(found, args.files, assistant.embedder.id, args.regularisation, memory))
         return 0

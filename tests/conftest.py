@@ -100,6 +100,15 @@ def real_assistant():
     return Assistant.load(progress=False)
 
 
+@pytest.fixture(scope="session")
+def training_searches(real_assistant):
+    """The question memory and the training searches that `python -m eval.train_rescorer` makes (two passes over
+    every training file: ~2 minutes), shared by the tests that retrain the shipped models."""
+    from eval.train_rescorer import TRAINING_FILES, memory_and_searches
+
+    return memory_and_searches(real_assistant, TRAINING_FILES)
+
+
 def clause_containing(assistant, span: str) -> str:
     """The id of the clause whose text holds ``span`` (compared in Simplified, so either script may be quoted)."""
     from corpus.script import to_simplified

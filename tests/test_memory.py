@@ -5,6 +5,7 @@ and the shipped memory with the real parts."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -37,6 +38,12 @@ def test_a_clause_scores_its_most_similar_remembered_question_and_an_unasked_one
     found = memory().similarities(unit(0.6, 0.8, 0), ["a", "b", "c", "never-asked"])
     assert found == pytest.approx([0.8, 0.0, 0.8, 0.0])  # a: q2 (0.8) over q1 (0.6); b's q3 is orthogonal
     assert memory().similarities(unit(-1, 0, 0), ["a"]).tolist() == [0.0]  # opposite is not similar
+
+
+def test_the_nearest_questions_answers_come_most_similar_first_and_once():
+    assert memory().neighbour_answers(unit(0.6, 0.8, 0.1), 2) == ["a", "c"]  # q2 (a, c), then q1 (a again)
+    assert memory().neighbour_answers(unit(0.1, 0.2, 1.0), 1) == ["b"]
+    assert memory().without(files=["dev", "holdout"]).neighbour_answers(unit(1, 0, 0), 3) == []
 
 
 def test_a_memory_without_questions_or_files_forgets_them():
@@ -140,6 +147,18 @@ def test_a_remembered_candidate_is_ordered_by_the_memory_model():
     assert hybrid(ids, memory()).search(query, 5)[0].row == 3
 
 
+def test_the_clauses_of_similar_questions_join_the_candidates_within_the_question_region():
+    query = understand("盲人按摩", ["福建"])
+    ids = [f"r{n}" for n in range(12)] + ["c", "a"]  # no ranking lists rows 12 and 13 among its first ten
+    searched = hybrid(ids, replace(memory(), seen=frozenset(ids)))
+    searched.retrievers = [FixedRanking(list(range(10))) for _ in range(3)]
+    inputs = searched.inputs(query)
+    assert inputs.candidates[:10] == list(range(10)) and set(inputs.candidates[10:]) == {12, 13}  # q2 answers c, a
+    assert searched.search(query, 1)[0].row in (12, 13)  # remembered at 1.0: the memory model puts one first
+    elsewhere = understand("上海的盲人按摩", ["上海", "福建"])
+    assert searched.remembered_candidates(elsewhere) == []  # they are Fujian's clauses
+
+
 def test_where_no_candidate_is_remembered_the_plain_rescorer_orders_them():
     query = understand("盲人按摩", ["福建"])
     ids = ["x", "y", "z", "b", "w"]  # b answers q3 only, orthogonal to the question: similarity 0
@@ -194,23 +213,15 @@ def test_a_paraphrase_of_remembered_questions_finds_the_clause_they_were_answere
 
 
 @pytest.mark.slow
-def test_the_shipped_memory_and_its_model_are_what_training_makes(real_assistant):
-    from eval.train_rescorer import (
-        REGULARISATION,
-        TRAINING_FILES,
-        fit,
-        question_memory,
-        searches,
-        with_own_file_forgotten,
-    )
+def test_the_shipped_memory_and_its_model_are_what_training_makes(real_assistant, training_searches):
+    from eval.train_rescorer import REGULARISATION, TRAINING_FILES, fit, with_own_file_forgotten
 
     hybrid_search = real_assistant.retrievers["hybrid"]
     shipped = QuestionMemory.read(MODEL_PATH.parent)
     shipped_model = LinearRescorer.read(MODEL_PATH.with_name("rescorer-memory.json"))
     assert hybrid_search.memory_rescorer.to_dict() == shipped_model.to_dict()
     assert shipped_model.trained_on == TRAINING_FILES
-    found = searches(real_assistant, TRAINING_FILES)
-    made = question_memory(found, real_assistant.embedder.id, [c.id for c in real_assistant.index.clauses])
+    made, found = training_searches
     assert made.question_ids == shipped.question_ids and made.answers == shipped.answers
     assert made.seen == shipped.seen
     assert set(made.files) == set(TRAINING_FILES)

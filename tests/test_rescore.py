@@ -238,14 +238,14 @@ def test_without_late_interaction_the_rescorer_stands_aside():
 
 
 @pytest.mark.slow
-def test_the_shipped_model_is_the_one_training_makes_on_its_named_files(real_assistant):
-    from eval.train_rescorer import REGULARISATION, TRAINING_FILES, fit, searches
+def test_the_shipped_model_is_the_one_training_makes_on_its_named_files(real_assistant, training_searches):
+    from eval.train_rescorer import REGULARISATION, TRAINING_FILES, fit
 
     shipped = LinearRescorer.read(MODEL_PATH)
     assert real_assistant.retrievers["hybrid"].rescorer.to_dict() == shipped.to_dict()
     assert shipped.embedder_id == real_assistant.embedder.id
     assert shipped.trained_on == TRAINING_FILES and shipped.regularisation == REGULARISATION
-    found = searches(real_assistant, TRAINING_FILES)
+    _, found = training_searches
     retrained = fit(found, real_assistant.embedder.id, TRAINING_FILES, REGULARISATION)
 
     def first_choices(model: LinearRescorer) -> list[int]:

@@ -440,7 +440,6 @@ class HybridRetriever:
         # Remembered questions need a rescorer that reads them, and the clauses' ids to look them up by.
         self.memory_rescorer = memory_rescorer if self.rescorer is not None and memory is not None and clauses else None
         self.memory = memory if self.memory_rescorer is not None else None
-        self._row_of_clause: dict[str, int] | None = None
 
     def inputs(self, query: Query) -> FusionInputs:
         rankings = [retriever.search(query, self.depth) for retriever in self.retrievers]
@@ -454,10 +453,9 @@ class HybridRetriever:
         """Rows of the clauses that answered the questions most like this one, within the question's regions."""
         if self.memory is None or self.late is None:
             return []
-        if self._row_of_clause is None:
-            self._row_of_clause = {clause.id: row for row, clause in enumerate(self.clauses)}
-        answers = self.memory.neighbour_answers(self.late.dense.query_vector(query), MEMORY_NEIGHBOURS)
-        rows = [self._row_of_clause[clause_id] for clause_id in answers if clause_id in self._row_of_clause]
+        dense = self.late.dense
+        answers = self.memory.neighbour_answers(dense.query_vector(query), MEMORY_NEIGHBOURS)
+        rows = [dense.row_of_clause[clause_id] for clause_id in answers if clause_id in dense.row_of_clause]
         return [row for row in rows if not query.regions or self.clauses[row].region in query.regions]
 
     def fuse(self, inputs: FusionInputs, language: str) -> list[Hit]:

@@ -103,13 +103,18 @@ class FixedRanking:
 
 
 class FakeDense:
+    def __init__(self, ids: list[str]) -> None:
+        self.row_of_clause = {clause_id: row for row, clause_id in enumerate(ids)}
+
     def query_vector(self, query):
         return unit(0, 1, 0)  # q2's: clauses a and c are remembered at 1.0
 
 
 class FakeLate:
     available = True
-    dense = FakeDense()
+
+    def __init__(self, ids: list[str]) -> None:
+        self.dense = FakeDense(ids)
 
     def rank(self, query, rows):
         return [Hit(row, 1.0 - 0.01 * position) for position, row in enumerate(rows)]
@@ -132,7 +137,7 @@ def hybrid(ids: list[str], remembered: QuestionMemory | None) -> HybridRetriever
     return HybridRetriever(
         rankings,
         {"zh-Hans": [1.0, 1.0, 1.0]},
-        late=FakeLate(),
+        late=FakeLate(ids),
         rescorer=weighted({"late.reciprocal_rank": 1.0}),  # keeps every ranking's order: row 0 first
         clauses=clauses(ids),
         memory=remembered,

@@ -92,20 +92,15 @@ def searches(assistant: Assistant, files: Sequence[str], memory: QuestionMemory 
                     inputs = hybrid.inputs(search_query)
                     if len(inputs.candidates) < MIN_RESCORED_CANDIDATES:
                         continue  # the fusion ranks these alone
-                    holds = [
-                        any(
-                            Range(clauses[row].document_id, clauses[row].start, clauses[row].end).overlaps(g)
-                            for g in its_gold
-                        )
-                        for row in inputs.candidates
-                    ]
-                    fused = hybrid.fuse(inputs, search_query.language)
-                    english = search_query.language == "en"
+                    # Every clause that answers the search (for the memory); a candidate holds gold when it is one.
                     answers = tuple(
                         clause.id
                         for clause in clauses
                         if any(Range(clause.document_id, clause.start, clause.end).overlaps(g) for g in its_gold)
                     )
+                    holds = [clauses[row].id in answers for row in inputs.candidates]
+                    fused = hybrid.fuse(inputs, search_query.language)
+                    english = search_query.language == "en"
                     found.append(
                         Search(
                             stem,

@@ -70,6 +70,10 @@ SAFE_ABBREVIATIONS: Mapping[str, str] = {
     "蜀": "四川",
 }
 
+# Latin initialisms people write for places ("Wheelchair user in SH", "SH, JL, FJ — any skills contests?", as in
+# the question files): matched only in capitals and as whole tokens, so "sh", "Sh" or "SHA" stay what they are.
+LATIN_INITIALISMS: Mapping[str, str] = {"SH": "上海", "JL": "吉林", "FJ": "福建", "BJ": "北京", "HK": "香港"}
+
 
 # One-character abbreviations too common to match alone, but unambiguous as an item of a list of regions:
 # "沪、吉两地", "滬吉閩三地", "吉、闽两省". They count only when one neighbour is another region (directly or
@@ -288,6 +292,11 @@ class RegionTable:
             if resolved is not None:
                 self._english[key] = resolved
         self._english_max = max((len(k) for k in self._english), default=0)
+        self._initialisms = {
+            letters: _Entry(_NAME, region, "province", self._provinces[region]["full_name"])
+            for letters, region in LATIN_INITIALISMS.items()
+            if region in self._provinces
+        }
 
     @staticmethod
     def _resolve(entries: list[_Entry]) -> _Entry | None:
@@ -458,7 +467,11 @@ class RegionTable:
         if not self._english or not any("a" <= ch.lower() <= "z" for ch in text):
             return []
         tokens = list(_LATIN_TOKEN.finditer(text))
-        found: list[tuple[int, int, _Entry]] = []
+        found: list[tuple[int, int, _Entry]] = [
+            (token.start(), token.end(), self._initialisms[token.group()])
+            for token in tokens
+            if token.group() in self._initialisms
+        ]
         for i in range(len(tokens)):
             for size in range(min(self._english_max, len(tokens) - i), 0, -1):
                 group = tokens[i : i + size]

@@ -306,6 +306,11 @@ def test_province_names(table: RegionTable) -> None:
         ("Suzhou", ["江苏"]),
         ("Fuzhou", ["福建"]),
         ("在Fujian的政策", ["福建"]),
+        # Latin initialisms, in capitals only
+        ("Wheelchair user in SH — which job fair?", ["上海"]),
+        ("SH vs BJ quotas", ["上海", "北京"]),
+        ("SH, JL, FJ — any skills contests?", ["上海", "吉林", "福建"]),
+        ("SH的招聘会", ["上海"]),
     ],
 )
 def test_english_names(table: RegionTable, text: str, expected: list[str]) -> None:
@@ -323,6 +328,8 @@ def test_english_names(table: RegionTable, text: str, expected: list[str]) -> No
         "Yulin",  # 玉林 (Guangxi) or 榆林 (Shaanxi)
         "ABA therapy for autistic children",
         "Canton",
+        "sh, Sh or SHA are not initialisms",  # initialisms match in capitals, as whole tokens
+        "ssh SHH",
     ],
 )
 def test_english_no_false_positives(table: RegionTable, text: str) -> None:

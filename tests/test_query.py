@@ -256,9 +256,8 @@ def test_follow_ups_are_resolved_against_the_previous_question(question, history
 
 def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up("福建有哪些税费优惠?", ["上海对盲人医疗按摩诊所有哪些扶持?"]) == "福建有哪些税费优惠?"
-    assert resolve_follow_up("盲人按摩店有什么扶持政策?", ["福建低保渐退期是多久?"]) == "盲人按摩店有什么扶持政策?"
     long_english = "Which companies must hire disabled people under the quota rules?"
-    assert resolve_follow_up(long_english, ["What does Fujian offer?"]) == long_english
+    assert resolve_follow_up(long_english, ["What does the national plan offer?"]) == long_english
     assert resolve_follow_up("那吉林呢?", []) == "那吉林呢?"
     # "it" that points at nothing is no back-reference.
     expletive = "Is it possible for a deaf person in Shanghai to get a job subsidy?"
@@ -274,6 +273,20 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     # "there" that only says something exists is no back-reference.
     existential = "Is there a wage subsidy for firms in Shanghai that hire wheelchair users?"
     assert resolve_follow_up(existential, ["What does Fujian offer blind people?"]) == existential
+
+
+def test_a_question_of_its_own_without_a_region_is_asked_in_the_conversations_region():
+    # The place carries over; what is asked does not: the question is searched as written, in that region.
+    assert resolve_follow_up("盲人按摩店有什么扶持政策?", ["福建低保渐退期是多久?"]) == "福建 盲人按摩店有什么扶持政策?"
+    private = "Do private recruitment firms get paid anything for taking on disabled clients?"
+    history = ["What services do Fujian's disability employment service centres provide?"]
+    assert resolve_follow_up(private, history) == f"{private} (Fujian)"
+    assert understand(private, COVERED, history).regions == ("福建",)
+    # Carried along a conversation: the last region named, however many questions ago.
+    assert resolve_follow_up("有培训补贴吗?", ["吉林招聘会多吗?", "每年办几场?"]).startswith("吉林")
+    # Not when the question asks about the national plan or every region, nor when it names a region itself.
+    for question in ("国务院的方案是哪年发的?", "各地对盲人按摩有什么扶持?", "上海有哪些税费优惠?"):
+        assert resolve_follow_up(question, ["福建低保渐退期是多久?"]) == question
 
 
 def test_beijing_as_the_issuer_of_the_national_plan_is_not_an_uncovered_region():

@@ -80,6 +80,12 @@ def test_features_need_all_four_rankings():
         ("When does Fujian's plan expire?", {"period"}),
         ("福建由谁来总结评估方案的落实情况?", {"oversight"}),
         ("Who reviews how the plan went?", {"oversight"}),
+        ("福建这份方案开头讲的总目标是啥?", {"purpose", "quantity"}),  # 目标: the goals may hold the figures
+        ("上海的方案是照着哪份上级文件写的?", {"purpose"}),
+        ("In a nutshell, what is Fujian trying to achieve with its plan?", {"purpose"}),
+        ("Why did Shanghai draw up this scheme at all?", {"purpose"}),
+        ("福建对精神残疾人的辅助性就业有什么支持?", set()),  # 精神残疾 is a disability, not the plan's spirit
+        ("Are Shanghai's colleges opening up courses for blind students?", set()),
         ("福建对盲人医疗按摩诊所有哪些扶持?", set()),
         ("What support does a blind massage clinic receive in Fujian?", set()),
     ],
@@ -106,6 +112,7 @@ def test_clause_facts_come_from_the_documents_structure_and_text():
     assert facts["goal"] == [0, 1, 0, 0, 0, 0]
     assert facts["period"] == [0, 0, 0, 0, 1, 0]
     assert facts["closing"] == [0, 0, 0, 1, 1, 0]
+    assert facts["preamble"] == [1, 0, 0, 0, 0, 1]
 
 
 def test_clause_facts_of_the_real_plans():
@@ -125,18 +132,21 @@ def test_clause_facts_of_the_real_plans():
         "shanghai-closing", "shanghai-closing-p2", "jilin-3", "jilin-4", "fujian-closing", "fujian-closing-p2"
     }  # fmt: skip
     assert {"shanghai-closing-p2", "fujian-closing-p2"} <= named["period"]
+    assert named["preamble"] == {
+        "national-preamble", "national-preamble-p2", "shanghai-preamble", "jilin-preamble", "fujian-preamble"
+    }  # fmt: skip
 
 
 def test_answer_type_columns_join_the_features_and_their_english_copies():
     rankings = [hits((1, 3.0), (2, 1.0))] * 4
     kinds = question_kinds("how many people will jilin train")
-    facts = np.array([[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0]])  # row 1: a goals paragraph; row 2: a closing one
+    facts = np.array([[1.0, 1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0]])  # row 1: goals; row 2: a closing one
     features = candidate_features(rankings, [1, 2], True, answer_type_matches(kinds, facts))
     assert column(features, "quantity*goal").tolist() == [1.0, 0.0]
     assert column(features, "quantity*number").tolist() == [1.0, 1.0]
     assert column(features, "oversight*closing").tolist() == [0.0, 0.0]  # not asked for
     assert column(features, "en*quantity*goal").tolist() == [1.0, 0.0]
-    assert len(ANSWER_TYPE_PAIRS) == 4 and not candidate_features(rankings, [1, 2], False)[:, 16:20].any()
+    assert len(ANSWER_TYPE_PAIRS) == 5 and not candidate_features(rankings, [1, 2], False)[:, 16:21].any()
 
 
 # --- the model file ---------------------------------------------------------------------------------------------------
@@ -294,6 +304,9 @@ def test_the_rescorer_weighs_the_answer_type_when_the_clauses_are_given():
         ("吉林三年內要培訓多少殘疾人?", {"jilin-1"}),
         # Asked of no region: any plan's line of validity answers (Shanghai's measure 3-7 was first before).
         ("How long does the plan run?", {"shanghai-closing-p2", "fujian-closing-p2"}),
+        # Asked in words no question file uses: the preamble was seldom a candidate before it was brought in.
+        ("What does the opening paragraph of Fujian's plan say the plan is for?", {"fujian-preamble"}),
+        ("上海的方案一开篇交代了什么宗旨?", {"shanghai-preamble"}),
     ],
 )
 def test_the_shipped_model_answers_by_answer_type(real_assistant, question, first):

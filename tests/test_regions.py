@@ -456,6 +456,21 @@ def test_abbreviations_inside_common_words(table: RegionTable, text: str) -> Non
     assert table.find(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("庇护性工场在县城这一级,吉省和闽省分别要求最少配几家?", ["吉林", "福建"]),
+        ("換作吉省,碰到這種老闆會怎樣處置?", ["吉林"]),
+        ("川省的残疾人招聘会", ["四川"]),
+        ("吉林省和辽宁省", ["吉林", "辽宁"]),  # the full names stay one mention each
+        ("你们贵省有没有类似政策?", []),  # 贵省 is "your province", not 贵州
+        ("全省、本省、外省、各省", []),
+    ],
+)
+def test_a_provinces_abbreviation_with_sheng_names_it(table: RegionTable, text: str, expected: list[str]) -> None:
+    assert found(table, text) == expected
+
+
 def test_excluded_words_cover_the_brief() -> None:
     assert {"复苏", "苏醒", "东京", "津贴", "津津", "桂花", "鲁莽", "琼浆"} <= regions.EXCLUDED_WORDS
 

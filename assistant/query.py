@@ -79,6 +79,8 @@ BACK_REFERENCE_ZH_RE = re.compile(
     r"|那里|那裡|那儿|那兒"
     # "为他们办招聘会吗?": the people the last question was about
     r"|他们|他們|她们|她們"
+    # "沪上那份文件里对应的做法讲了啥": the counterpart of what was just asked about
+    r"|对应|對應|相应|相應"
 )
 # A question this short ("For how many months?", "利息上能便宜点吗?") in a chat is elliptical: it asks more about the
 # last topic. Of the 424 Chinese questions without history in the question files before holdout5, one has 10

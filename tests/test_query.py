@@ -248,6 +248,12 @@ def test_explicit_region_overrides_the_question():
             ["Until when does Jilin's plan run?"],
             "Until when does Shanghai's plan run? When does Shanghai's version take effect?",
         ),
+        # "对应的做法" (the corresponding practice): the counterpart of what was just asked about (holdout30 ak50).
+        (
+            "沪上那份文件里对应的做法讲了啥",
+            ["福建把残疾人就业服务放进数字化平台是怎么安排的?"],
+            "沪把残疾人就业服务放进数字化平台是怎么安排的?",
+        ),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):

@@ -34,7 +34,7 @@ PROVINCES_RE = re.compile(r"\b(?:provinces|provincial|local governments)\b", re.
 # "What about Shanghai?", "And Jilin?"
 # "换成福建…" (switch to Fujian), "同样的问题,吉林呢" and "Same question for Jilin." ask the last question again.
 # The openings and endings below are also what FOLLOW_UP_FILLER_RE strips, so they are written once.
-ZH_FOLLOW_UP_OPENING = r"那么|那麼|那|还有|還有|另外|换成|換成|换到|換到"
+ZH_FOLLOW_UP_OPENING = r"那么|那麼|那|还有|還有|另外|换成|換成|换到|換到|(?:要是|如果|假如|若是)(?:问|問|换成|換成|是)"
 ZH_SAME_AGAIN = r"也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?"  # "福建也一样吗?"
 EN_FOLLOW_UP_OPENING = (
     r"what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in)"
@@ -54,6 +54,8 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"\b(?:its|they|them|their|these|those|that one|this one|the same|comparable|similar|likewise)\b"
     # "Fujian's version", "Jilin's counterpart": the thing just asked about, in another region
     r"|\b(?:version|counterpart|equivalent)s?\b"
+    # "What would the Fujian answer be?", "How does Jilin differ?": the last question, asked of another region
+    r"|\banswers?\b|\bdiffer(?:s|ent|ence|ently)?\b"
     # "what can people get done there?": the place just asked about ("is there", "there are" do not count)
     r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause
@@ -81,6 +83,8 @@ BACK_REFERENCE_ZH_RE = re.compile(
     r"|他们|他們|她们|她們"
     # "沪上那份文件里对应的做法讲了啥": the counterpart of what was just asked about
     r"|对应|對應|相应|相應"
+    # "要是问福建,答案有什么不同?": the last question's answer, or how another region's differs from it
+    r"|答案|不同|区别|區別|差别|差別"
 )
 # A question this short ("For how many months?", "利息上能便宜点吗?") in a chat is elliptical: it asks more about the
 # last topic. Of the 424 Chinese questions without history in the question files before holdout5, one has 10

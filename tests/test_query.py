@@ -248,6 +248,18 @@ def test_explicit_region_overrides_the_question():
             ["Until when does Jilin's plan run?"],
             "Until when does Shanghai's plan run? When does Shanghai's version take effect?",
         ),
+        # "要是问福建,答案有什么不同?" (if I ask about Fujian, how does the answer differ?), "What would the Fujian
+        # answer be?": the last question asked of another region (holdout31 al47, al51).
+        (
+            "要是问福建,答案有什么不同?",
+            ["吉林对盲人按摩这个行业都有什么扶持?"],
+            "福建对盲人按摩这个行业都有什么扶持? 要是问福建,答案有什么不同?",
+        ),
+        (
+            "What would the Fujian answer be?",
+            ["Does Jilin pay private HR firms to place disabled job seekers?"],
+            "Does Fujian pay private HR firms to place disabled job seekers? What would the Fujian answer be?",
+        ),
         # "对应的做法" (the corresponding practice): the counterpart of what was just asked about (holdout30 ak50).
         (
             "沪上那份文件里对应的做法讲了啥",

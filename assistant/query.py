@@ -34,7 +34,10 @@ PROVINCES_RE = re.compile(r"\b(?:provinces|provincial|local governments)\b", re.
 # "What about Shanghai?", "And Jilin?"
 # "换成福建…" (switch to Fujian), "同样的问题,吉林呢" and "Same question for Jilin." ask the last question again.
 # The openings and endings below are also what FOLLOW_UP_FILLER_RE strips, so they are written once.
-ZH_FOLLOW_UP_OPENING = r"那么|那麼|那|还有|還有|另外|换成|換成|换到|換到|(?:要是|如果|假如|若是)(?:问|問|换成|換成|是)"
+# 咁 is Cantonese "so, then" ("咁上海又點講?"), written in Hong Kong's Traditional script.
+ZH_FOLLOW_UP_OPENING = (
+    r"那么|那麼|那|还有|還有|另外|换成|換成|换到|換到|(?:要是|如果|假如|若是)(?:问|問|换成|換成|是)|咁"
+)
 ZH_SAME_AGAIN = r"也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?"  # "福建也一样吗?"
 EN_FOLLOW_UP_OPENING = (
     r"what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in)"
@@ -42,7 +45,7 @@ EN_FOLLOW_UP_OPENING = (
 EN_FOLLOW_UP_ENDING = r"too|as well"  # "Shanghai too?"
 FOLLOW_UP_ZH_RE = re.compile(
     rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]|{ZH_SAME_AGAIN}[??。.!!]*$"
-    r"|又(?:是|有|该|該|要|能|怎)|同样的问题|同樣的問題"
+    r"|又(?:是|有|该|該|要|能|怎|点|點)|同样的问题|同樣的問題"
 )
 FOLLOW_UP_EN_RE = re.compile(
     rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b|\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE

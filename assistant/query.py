@@ -41,6 +41,8 @@ ZH_FOLLOW_UP_OPENING = (
 ZH_SAME_AGAIN = r"也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?"  # "福建也一样吗?"
 EN_FOLLOW_UP_OPENING = (
     r"what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in)"
+    # "Swap to Fujian — anything?", "Switching to Fujian?", "Turning to Jilin, …"
+    r"|(?:swap|swapping|switch|switching|move|moving|turn|turning|over|now)(?: over)? to"
 )
 EN_FOLLOW_UP_ENDING = r"too|as well"  # "Shanghai too?"
 FOLLOW_UP_ZH_RE = re.compile(
@@ -57,8 +59,9 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"\b(?:its|they|them|their|these|those|that one|this one|the same|comparable|similar|likewise)\b"
     # "Fujian's version", "Jilin's counterpart": the thing just asked about, in another region
     r"|\b(?:version|counterpart|equivalent)s?\b"
-    # "What would the Fujian answer be?", "How does Jilin differ?": the last question, asked of another region
-    r"|\banswers?\b|\bdiffer(?:s|ent|ence|ently)?\b"
+    # "What would the Fujian answer be?", "How does Jilin differ?", "Jilin, by contrast?": the last question,
+    # asked of another region
+    r"|\banswers?\b|\bdiffer(?:s|ent|ence|ently)?\b|\b(?:by|in) contrast\b|\bin comparison\b|\bon the other hand\b"
     # "what can people get done there?": the place just asked about ("is there", "there are" do not count)
     r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause

@@ -260,6 +260,17 @@ def test_explicit_region_overrides_the_question():
             ["Does Jilin pay private HR firms to place disabled job seekers?"],
             "Does Fujian pay private HR firms to place disabled job seekers? What would the Fujian answer be?",
         ),
+        # "Switching to Fujian?", "Jilin, by contrast?": the last question of another region (holdout33 an23, an43).
+        (
+            "Switching to Fujian?",
+            ["Is Jilin building incubators for disabled entrepreneurs?"],
+            "Is Fujian building incubators for disabled entrepreneurs?",
+        ),
+        (
+            "Jilin, by contrast?",
+            ["What will Shanghai do about employers who infringe disabled workers' rights?"],
+            "What will Jilin do about employers who infringe disabled workers' rights?",
+        ),
         # Cantonese: "咁上海又點講?" (so what does Shanghai say?) (holdout32 am48).
         ("咁上海又點講?", ["吉林省講殘疾人就業保障金要優先用喺邊度?"], "上海講殘疾人就業保障金要優先用喺邊度?"),
         # "对应的做法" (the corresponding practice): the counterpart of what was just asked about (holdout30 ak50).

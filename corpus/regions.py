@@ -91,7 +91,7 @@ LIST_ABBREVIATIONS: Mapping[str, str] = {
     "藏": "西藏",
 }
 LIST_SEPARATORS = frozenset("、,，/和与跟及")
-LIST_ENDINGS = ("两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份")
+LIST_ENDINGS = ("两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份", "两份", "三份", "两个", "三个")
 
 
 def _words(text: str) -> frozenset[str]:

@@ -440,6 +440,7 @@ def test_unsafe_abbreviations_never_match(table: RegionTable, char: str) -> None
         ("上海、新加坡", ["上海"]),
         ("我在吉的公司", []),
         ("沪宁两地", ["上海"]),
+        ("滬吉兩份文件第一段講的制定依據", ["上海", "吉林"]),  # 两份 (two documents) ends a list, as 两地 does
     ],
 )
 def test_unsafe_abbreviations_count_as_items_of_a_list_of_regions(

@@ -61,7 +61,7 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"|\b(?:version|counterpart|equivalent)s?\b"
     # "What would the Fujian answer be?", "How does Jilin differ?", "Jilin, by contrast?": the last question,
     # asked of another region
-    r"|\banswers?\b|\bdiffer(?:s|ent|ence|ently)?\b|\b(?:by|in) contrast\b|\bin comparison\b|\bon the other hand\b"
+    r"|\banswers?\b|\bdiffer(?:s|ent|ence|ently)?\b|\b(?:by|in) (?:contrast|comparison)\b|\bon the other hand\b"
     # "what can people get done there?": the place just asked about ("is there", "there are" do not count)
     r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause

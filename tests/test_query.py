@@ -271,6 +271,11 @@ def test_explicit_region_overrides_the_question():
             ["What will Shanghai do about employers who infringe disabled workers' rights?"],
             "What will Jilin do about employers who infringe disabled workers' rights?",
         ),
+        (
+            "Jilin's document, by comparison?",
+            ["How does Fujian back disabled entrepreneurs with loans?"],
+            "How does Jilin back disabled entrepreneurs with loans?",
+        ),
         # Cantonese: "咁上海又點講?" (so what does Shanghai say?) (holdout32 am48).
         ("咁上海又點講?", ["吉林省講殘疾人就業保障金要優先用喺邊度?"], "上海講殘疾人就業保障金要優先用喺邊度?"),
         # "对应的做法" (the corresponding practice): the counterpart of what was just asked about (holdout30 ak50).

@@ -63,7 +63,7 @@ QUESTION_KINDS = {
     # What the plan is for, or what it answers to: its preamble ("开头讲的总目标", "照着哪份上级文件写的",
     # "what is it trying to achieve in a nutshell", "which directive does it implement").
     "purpose": re.compile(
-        r"目的|宗旨|初衷|总目标|总体目标|整体目标|整体.{0,12}目标|开头|开篇|开场|前言|贯彻|依据哪|根据哪|上级|哪份文件|"
+        r"目的|宗旨|初衷|总目标|总体目标|整体目标|整体.{0,12}目标|开头|开篇|开场|前言|第一段|首段|制定依据|贯彻|依据哪|根据哪|上级|哪份文件|"
         r"为什么(?:要)?(?:制定|出台|印发|搞|写)|为了什么|"  # not 精神 alone: 精神残疾 is a disability
         r"purpose|\boverall\b|opening (?:lines?|paragraph|section|words|part)|opens with|"
         r"headline (?:aim|purpose|objective)|nutshell|trying to (?:achieve|do)|meant to (?:achieve|do)|set out to|"

@@ -82,6 +82,7 @@ def test_features_need_all_four_rankings():
         ("Who reviews how the plan went?", {"oversight"}),
         ("福建这份方案开头讲的总目标是啥?", {"purpose", "quantity"}),  # 目标: the goals may hold the figures
         ("上海的方案是照着哪份上级文件写的?", {"purpose"}),
+        ("沪吉两份文件第一段讲的制定依据各是哪些?", {"purpose"}),
         ("In a nutshell, what is Fujian trying to achieve with its plan?", {"purpose"}),
         ("Why did Shanghai draw up this scheme at all?", {"purpose"}),
         ("福建对精神残疾人的辅助性就业有什么支持?", set()),  # 精神残疾 is a disability, not the plan's spirit

@@ -40,9 +40,12 @@ ZH_FOLLOW_UP_OPENING = (
 )
 ZH_SAME_AGAIN = r"也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?"  # "福建也一样吗?"
 EN_FOLLOW_UP_OPENING = (
-    r"what about|how about|and (?:what about|in)?|also|(?:the )?same (?:question |thing |goes )?(?:for|in)"
+    # "OK, and over in Jilin, …", "Right — what about Fujian?": a chat's acknowledgement before the opening
+    r"(?:(?:ok|okay|right|alright|all right|so|well|thanks|great|cool)\b[,.!]?\s*(?:[-—–]\s*)?)?"
+    r"(?:what about|how about|and (?:what about|over in|over at|in)?|also|over in|over at"
+    r"|(?:the )?same (?:question |thing |goes )?(?:for|in)"
     # "Swap to Fujian — anything?", "Switching to Fujian?", "Turning to Jilin, …"
-    r"|(?:swap|swapping|switch|switching|move|moving|turn|turning|over|now)(?: over)? to"
+    r"|(?:swap|swapping|switch|switching|move|moving|turn|turning|over|now)(?: over)? to)"
 )
 EN_FOLLOW_UP_ENDING = r"too|as well"  # "Shanghai too?"
 FOLLOW_UP_ZH_RE = re.compile(
@@ -62,6 +65,11 @@ BACK_REFERENCE_EN_RE = re.compile(
     # "What would the Fujian answer be?", "How does Jilin differ?", "Jilin, by contrast?": the last question,
     # asked of another region
     r"|\banswers?\b|\bdiffer(?:s|ent|ence|ently)?\b|\b(?:by|in) (?:contrast|comparison)\b|\bon the other hand\b"
+    # "Shanghai, same question?": the last question, wherever the words stand
+    r"|\bsame (?:question|query|thing)\b"
+    # "how's that dealt with?", "is this handled the same way?": the thing just asked about, as a subject
+    r"|\b(?:that|this)\s+(?:is\s+|gets?\s+|being\s+)?(?:dealt with|handled|treated|covered|addressed|tackled"
+    r"|managed|regulated|done|organi[sz]ed|arranged)\b"
     # "what can people get done there?": the place just asked about ("is there", "there are" do not count)
     r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause

@@ -276,6 +276,24 @@ def test_explicit_region_overrides_the_question():
             ["How does Fujian back disabled entrepreneurs with loans?"],
             "How does Jilin back disabled entrepreneurs with loans?",
         ),
+        # An acknowledgement before the opening ("OK, and over in Jilin, …"), "same question" wherever it stands,
+        # "that" as the subject of "dealt with": the last question, asked of another region (holdout35 ap38, ap54).
+        (
+            "OK, and over in Jilin, how's that dealt with?",
+            ["Shanghai crackdown on bosses trampling disabled staff's rights — what's planned?"],
+            "Jilin crackdown on bosses trampling disabled staff's rights — what's planned? OK, and over in Jilin, how's"
+            " that dealt with?",
+        ),
+        (
+            "Shanghai, same question?",
+            ["Autism and job hunting: anything tailored in Fujian?"],
+            "Autism and job hunting: anything tailored in Shanghai?",
+        ),
+        (
+            "Right - what about Fujian?",
+            ["Does Jilin fund blind massage clinics?"],
+            "Does Fujian fund blind massage clinics?",
+        ),
         # Cantonese: "咁上海又點講?" (so what does Shanghai say?) (holdout32 am48).
         ("咁上海又點講?", ["吉林省講殘疾人就業保障金要優先用喺邊度?"], "上海講殘疾人就業保障金要優先用喺邊度?"),
         # "对应的做法" (the corresponding practice): the counterpart of what was just asked about (holdout30 ak50).
@@ -296,6 +314,12 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up(long_english, ["What does the national plan offer?"]) == long_english
     assert resolve_follow_up("那吉林呢?", []) == "那吉林呢?"
     # "it" that points at nothing is no back-reference.
+    # "Well-paid" and "so" inside a question are no acknowledgement before a follow-up.
+    for complete in (
+        "Well-paid jobs for deaf people in Shanghai?",
+        "So does Shanghai subsidise sign-language courses?",
+    ):
+        assert resolve_follow_up(complete, ["Does Fujian fund blind massage clinics?"]) == complete
     expletive = "Is it possible for a deaf person in Shanghai to get a job subsidy?"
     assert resolve_follow_up(expletive, ["What does Fujian offer blind people?"]) == expletive
     hard = "In Jilin it is hard to find work as a wheelchair user: is there job matching help?"

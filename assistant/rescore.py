@@ -44,6 +44,13 @@ RRF_K = 60
 # cross-validated misses of 25 files, so their figure there flatters them; holdout20 was written before them.
 # "purpose" (what the plan is for → its preamble) came later, from the misses of 33 files: every candidate list
 # already held the preamble (a region has 13–26 clauses), ranked low; holdout28 and 29 were written before it.
+# "地方" but not "三地方案" (the three regions' plans).
+LOCAL_GOVERNMENTS = r"地方(?!案)|各地|各省|省里|省级|省市|\blocal|provinc|regional|each region"
+IN_RESPONSE = (
+    r"以后|之后|后[,，]|下发后|下达后|出来|出台后|跟进|配套|落地|配合|照抄|细则|怎么产生|如何产生|什么关系|关系|"
+    r"\bafter\b|\bonce\b|respon[sd]|reaction|prompt|followed up|next step|in turn|what happened|\btask|"
+    r"relat(?:ed|ion|ionship|e)\b|own version|their own|its own"
+)
 QUESTION_KINDS = {
     "quantity": re.compile(
         r"多少|几|多大|规模|目标|how (?:many|much|large|big)|what (?:number|percentage|share|rate)|"
@@ -71,6 +78,28 @@ QUESTION_KINDS = {
         r"\bwhich (?:directive|document|file|notice|circular)\b|in response to|implement(?:s|ing)? (?:which|what)",
         re.IGNORECASE,
     ),
+    # What the local governments did with a plan from above, or which regions' plans the corpus holds
+    # ("国办文件下达后,地方上是怎么配套落地的?", "How did provincial gov'ts respond?", "这篇文章汇总了哪几个地方的
+    # 方案?"): the paragraph that says they drew up their own. From the misses of 41 files: in 14 of the 116
+    # searches of the national introduction the fusion put its date-and-number paragraph above that one (two
+    # candidates, too few to rescore: see retrieve.HybridRetriever.by_answer_type).
+    "local_plans": re.compile(
+        # the local governments, and what they did after it, or how their plans relate to it
+        rf"^(?=.*(?:{LOCAL_GOVERNMENTS})).*(?:{IN_RESPONSE})"
+        # or which plans the article gathers
+        r"|这篇|本文|文章|汇总|整理|收录|原文|\barticle\b|compil|reprint|original text",
+        re.IGNORECASE | re.DOTALL,
+    ),
+}
+# A question that names the plan from above only to ask for its number, title, date or issuer asks about that plan,
+# however much it speaks of the local ones ("Which State Council circular, by number, are these plans responding to?").
+QUESTION_KIND_EXCEPTIONS = {
+    "local_plans": re.compile(
+        r"文号|字号|编号|几号|名称|标题|全称|哪年|几月|哪个月|什么时候|何时|哪个部门|谁发|名义|"
+        r"\bnumber\b|\btitle\b|\bname\b|\bwhen\b|\bmonth\b|\byear\b|\bdate\b|"
+        r"which (?:office|body|department|directive|circular|notice|document)|what directive",
+        re.IGNORECASE,
+    ),
 }
 # What a clause is (``clause_facts``), paired with the kind of question it answers.
 ANSWER_TYPE_PAIRS = (
@@ -79,9 +108,12 @@ ANSWER_TYPE_PAIRS = (
     ("period", "period"),
     ("oversight", "closing"),
     ("purpose", "preamble"),
+    ("local_plans", "local_plans"),
 )
-CLAUSE_FACT_NAMES = ("number", "goal", "period", "closing", "preamble")
+CLAUSE_FACT_NAMES = ("number", "goal", "period", "closing", "preamble", "local_plans")
 GOAL_WORDS = ("目标", "目標")
+# A clause that has local governments draw up their own plans ("各地方人民政府辦公廳根據當地實際,制定實施方案").
+LOCAL_PLANS_RE = re.compile(r"地方人民政府|当地实际|當地實際|实施方案|實施方案")
 PERIOD_RE = re.compile(r"有效期|\d{4}年\d{1,2}月")
 DIGIT_RE = re.compile(r"\d")
 # From the question memory (assistant/memory.py): the cosine of the most similar remembered question the candidate
@@ -103,14 +135,18 @@ class RescorerFileError(PolicyqaError):
 
 def question_kinds(key: str) -> dict[str, bool]:
     """Which kinds of answer a question (its Simplified key) asks for (``QUESTION_KINDS``)."""
-    return {kind: bool(pattern.search(key)) for kind, pattern in QUESTION_KINDS.items()}
+    return {
+        kind: bool(pattern.search(key))
+        and not (kind in QUESTION_KIND_EXCEPTIONS and QUESTION_KIND_EXCEPTIONS[kind].search(key))
+        for kind, pattern in QUESTION_KINDS.items()
+    }
 
 
 def clause_facts(clauses: Sequence) -> np.ndarray:
     """``CLAUSE_FACT_NAMES`` for each clause (in document order, as the index holds them), as 0/1 columns: holds a
     digit; is a goals paragraph (unnumbered, under a heading with 目标); dates the plan (有效期, or a year and month);
     is a closing paragraph (unnumbered, not goals, after its document's first numbered clause); is a preamble
-    (unnumbered, not goals, before it)."""
+    (unnumbered, not goals, before it); has local governments draw up their own plans."""
     numbered_seen: set[str] = set()
     facts = np.zeros((len(clauses), len(CLAUSE_FACT_NAMES)), dtype=np.float64)
     for row, clause in enumerate(clauses):
@@ -120,7 +156,14 @@ def clause_facts(clauses: Sequence) -> np.ndarray:
         preamble = not clause.number and not goal and clause.document_id not in numbered_seen
         if clause.number:
             numbered_seen.add(clause.document_id)
-        facts[row] = (bool(DIGIT_RE.search(text)), goal, bool(PERIOD_RE.search(text)), closing, preamble)
+        facts[row] = (
+            bool(DIGIT_RE.search(text)),
+            goal,
+            bool(PERIOD_RE.search(text)),
+            closing,
+            preamble,
+            bool(LOCAL_PLANS_RE.search(text)),
+        )
     return facts
 
 

@@ -85,6 +85,16 @@ def test_features_need_all_four_rankings():
         ("沪吉两份文件第一段讲的制定依据各是哪些?", {"purpose"}),
         ("In a nutshell, what is Fujian trying to achieve with its plan?", {"purpose"}),
         ("Why did Shanghai draw up this scheme at all?", {"purpose"}),
+        # What the local governments did with the national plan, or which plans the article gathers: the
+        # paragraph that says they drew up their own (holdout9 w54, holdout24 ae54, dev5 g078).
+        ("國辦文件下達後,地方上是怎麼配套落地的?", {"local_plans"}),
+        ("How did provincial gov'ts respond once the central notice came out?", {"local_plans"}),
+        ("這篇文章整理了哪幾個省市的殘障就業方案?", {"local_plans", "quantity"}),
+        # ... but not the three regions' plans themselves, nor the national plan's number or date.
+        ("三地方案开头各自交代的制定依据和出发点是什么?", {"purpose"}),
+        ("Which wording does each of the three provincial plans use for its headline aim?", {"quantity", "purpose"}),
+        ("Which State Council circular, by number, are these plans responding to?", set()),
+        ("國辦的方案下達以後是哪個月印發的?", set()),
         ("福建对精神残疾人的辅助性就业有什么支持?", set()),  # 精神残疾 is a disability, not the plan's spirit
         ("Are Shanghai's colleges opening up courses for blind students?", set()),
         ("福建对盲人医疗按摩诊所有哪些扶持?", set()),
@@ -106,7 +116,7 @@ def test_clause_facts_come_from_the_documents_structure_and_text():
         clause("1.", "實施殘疾人職業能力提升行動。", ("二、主要任務",)),
         clause("", "各地要依照本方案制訂責任清單。", ("四、組織實施",)),
         clause("", "本行動方案有效期至2027年12月31日。"),
-        clause("", "另一份文件的開頭。", document="e"),  # another document: its own preamble
+        clause("", "各地方人民政府根據當地實際,制定實施方案。", document="e"),  # another document: its own preamble
     ]
     facts = {name: clause_facts(clauses)[:, i].tolist() for i, name in enumerate(CLAUSE_FACT_NAMES)}
     assert facts["number"] == [0, 1, 0, 0, 1, 0]
@@ -114,6 +124,7 @@ def test_clause_facts_come_from_the_documents_structure_and_text():
     assert facts["period"] == [0, 0, 0, 0, 1, 0]
     assert facts["closing"] == [0, 0, 0, 1, 1, 0]
     assert facts["preamble"] == [1, 0, 0, 0, 0, 1]
+    assert facts["local_plans"] == [0, 0, 0, 0, 0, 1]  # 各地 alone is not "draw up your own plan"
 
 
 def test_clause_facts_of_the_real_plans():
@@ -136,18 +147,19 @@ def test_clause_facts_of_the_real_plans():
     assert named["preamble"] == {
         "national-preamble", "national-preamble-p2", "shanghai-preamble", "jilin-preamble", "fujian-preamble"
     }  # fmt: skip
+    assert named["local_plans"] == {"national-preamble-p2"}
 
 
 def test_answer_type_columns_join_the_features_and_their_english_copies():
     rankings = [hits((1, 3.0), (2, 1.0))] * 4
     kinds = question_kinds("how many people will jilin train")
-    facts = np.array([[1.0, 1.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0]])  # row 1: goals; row 2: a closing one
+    facts = np.array([[1.0, 1.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]])  # goals; a closing one
     features = candidate_features(rankings, [1, 2], True, answer_type_matches(kinds, facts))
     assert column(features, "quantity*goal").tolist() == [1.0, 0.0]
     assert column(features, "quantity*number").tolist() == [1.0, 1.0]
     assert column(features, "oversight*closing").tolist() == [0.0, 0.0]  # not asked for
     assert column(features, "en*quantity*goal").tolist() == [1.0, 0.0]
-    assert len(ANSWER_TYPE_PAIRS) == 5 and not candidate_features(rankings, [1, 2], False)[:, 16:21].any()
+    assert len(ANSWER_TYPE_PAIRS) == 6 and not candidate_features(rankings, [1, 2], False)[:, 16:22].any()
 
 
 # --- the model file ---------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import math
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Protocol
 
 import numpy as np
@@ -234,7 +235,21 @@ class BM25Retriever:
             merged([dict.fromkeys(self.tokenizer.bigrams(word), weight) for word, weight in group.items()])
             for group in groups
         ]
+        dictionary = self.translator.dictionary_groups(query)
+        gram_groups += [self.junction(left, right) for left, right in pairwise(dictionary)]
         return [grams for grams in gram_groups if grams]
+
+    def junction(self, left: dict[str, float], right: dict[str, float]) -> dict[str, float]:
+        """The character pairs where the translations of two neighbouring English words would meet if the
+        documents wrote them as one phrase ("Employment Assistance Month": 就业|援助|月 → 业援, 助月, as in 就业援助月),
+        those the documents hold: a phrase match in the space of character pairs, which the words' own pairs miss."""
+        pairs: dict[str, float] = {}
+        for first, first_weight in left.items():
+            for second, second_weight in right.items():
+                pair = first[-1] + second[0]
+                if self.bm25.document_frequency(pair):
+                    pairs[pair] = max(pairs.get(pair, 0.0), min(first_weight, second_weight))
+        return pairs
 
     def search(self, query: Query, k: int) -> list[Hit]:
         return top_hits(self.scores(query), k, allowed_rows(self.index, query.regions))

@@ -249,3 +249,10 @@ def test_what_the_local_governments_did_is_the_paragraph_on_their_own_plans(real
         assert real_assistant.ask(question).passages[0].clause.id == "national-preamble-p2", question
     dated = real_assistant.ask("国务院办公厅那份三年行动方案是哪年哪月印发的?")
     assert dated.passages[0].clause.id == "national-preamble"
+
+
+def test_an_english_programme_name_finds_each_regions_clause(real_assistant):
+    # holdout37 ar37: "use" (用于) pulled Jilin's levy-fund clause above the one holding 就业援助月.
+    answer = real_assistant.ask("Shanghai and Jilin: how do they use the Employment Assistance Month?")
+    top = [passage.clause.id for passage in answer.passages]
+    assert {"shanghai-4-10", "jilin-2-5-10"} <= set(top), top

@@ -146,6 +146,32 @@ def test_alternative_translations_of_one_english_word_count_once(tmp_path):
     assert [hit.row for hit in retriever.search(query, 2)] == [1, 0]
 
 
+def test_neighbouring_english_words_match_the_documents_phrase_where_their_translations_meet(tmp_path):
+    """ "Employment Assistance Month": 就业|援助|月 meet as 业援 and 助月 in a clause that writes 就业援助月, and in
+    no clause that holds the three words apart; pairs the documents lack are not searched."""
+    from types import SimpleNamespace
+
+    from assistant.query import understand
+    from assistant.retrieve import BM25Retriever
+    from index.bm25 import BM25Index
+
+    tokenizer = SearchTokenizer(tmp_path)
+    texts = ["依托就业援助月宣传政策", "援助资金按月发放,促进就业", "残疾人就业"]
+    index = SimpleNamespace(
+        clauses=[None] * len(texts),
+        bm25=BM25Index.build([tokenizer.tokens(text) for text in texts]),
+        bm25_bigrams=BM25Index.build([tokenizer.bigrams(text) for text in texts]),
+        translations={"employ": [["就业", 1.0]], "assist": [["援助", 1.0], ["帮助", 0.5]], "month": [["月", 1.0]]},
+        clause_rows_by_region={},
+        lexicon=None,
+    )
+    retriever = BM25Retriever(index, tokenizer, bigrams=True)
+    groups = retriever.english_groups(understand("the Employment Assistance Month", ["上海"]))
+    assert groups[-2:] == [{"业援": 1.0}, {"助月": 1.0}]  # 业帮 and 助月's 帮 forms: not in the documents
+    scores = retriever.scores(understand("the Employment Assistance Month", ["上海"]))
+    assert scores[0] > scores[1] > 0
+
+
 def test_a_chinese_questions_glossary_terms_count_half_of_its_own_words(tmp_path):
     from types import SimpleNamespace
 

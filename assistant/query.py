@@ -78,7 +78,9 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"|\bthe (?:plan|scheme|programme|program|policy|measure|subsidy|project|initiative)s?\b"
     # "during that month", "this fund": a thing just named
     r"|\b(?:that|this) (?:month|year|week|period|event|campaign|fair|scheme|plan|programme|program|project|fund"
-    r"|money|subsidy|allowance|grant|place|centre|center|base|workshop|platform|rule|policy|measure|initiative)\b"
+    r"|money|subsidy|allowance|grant|place|centre|center|base|workshop|platform|rule|policy|measure|initiative"
+    # "responsible for that clause": the passage just shown
+    r"|clause|section|paragraph|provision|item|passage)\b"
     r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)",
     re.IGNORECASE,
 )
@@ -107,6 +109,7 @@ ELLIPTICAL_MAX_WORDS = 5
 ELLIPTICAL_MAX_CJK = 10
 WORD_RE = re.compile(r"[A-Za-z]+")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 FOLLOW_UP_FILLER_RE = re.compile(
     rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|的情况|的情況|如何|{ZH_SAME_AGAIN})?[??。.!!\s]*$"
     rf"|^\s*(?:{EN_FOLLOW_UP_OPENING})\s*|\s+(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$",
@@ -177,7 +180,7 @@ def understand(
     each_region = len(regions) > 1
     national_first = region is None and not mentioned and (bool(central) or bool(NATIONAL_RE.search(rewritten)))
     key = to_simplified(rewritten)
-    language = detect_script(rewritten)
+    language = question_language(rewritten)
     topic = _without_mentions(key, mentions)
     return Query(
         question=question,
@@ -185,7 +188,7 @@ def understand(
         language=language,
         key=key,
         topic=topic,
-        expansion=expand_english(topic) if language == "en" else expand(key),
+        expansion=_english_expansion(topic, key) if language == "en" else expand(key),
         regions=regions,
         each_region=each_region,
         uncovered_regions=uncovered,
@@ -215,7 +218,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     previous_mentions = table.find(previous)
     if not leans_on_previous:
         return _in_previous_regions(question, previous_mentions) if not mentions else question
-    language = detect_script(previous)
+    language = question_language(previous)
     if mentions:
         names = CONNECTOR[language].join(dict.fromkeys(m.surface for m in mentions))
         if not previous_mentions:
@@ -244,9 +247,28 @@ def _in_previous_regions(question: str, previous_mentions: Sequence[RegionMentio
     if not previous_mentions or NATIONAL_RE.search(question) or EACH_REGION_RE.search(question):
         return question
     names = dict.fromkeys(m.surface for m in previous_mentions)
-    if detect_script(question) == "en":
+    if question_language(question) == "en":
         return f"{question} ({' and '.join(names)})"
     return f"{'和'.join(names)} {question}"
+
+
+def _english_expansion(topic: str, key: str) -> str:
+    """The glossary's terms for an English question's words and, for the Chinese words it quotes ("The levy
+    (残保金) …"), the terms a Chinese question would get; each once."""
+    terms = expand_english(topic).split()
+    if CJK_RE.search(key):
+        terms += expand(key).split()
+    return " ".join(dict.fromkeys(terms))
+
+
+def question_language(text: str) -> str:
+    """zh-Hans, zh-Hant or en. An English question that quotes a Chinese term ("The levy (残保金) — how do SH, JL
+    and FJ each frame it?", "a 事业单位 in Changchun") is English: more English words than Chinese characters. In
+    the question files every English question with Chinese in it has, every Chinese one with English has not."""
+    chinese = len(CJK_RE.findall(text))
+    if chinese and len(LATIN_WORD_RE.findall(text)) > chinese:
+        return "en"
+    return detect_script(text)
 
 
 def _beijing_as_central_government(text: str, mentions: Sequence[RegionMention]) -> list[RegionMention]:

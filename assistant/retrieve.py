@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ ENGLISH_DENSE_WEIGHT = 1.5
 # glossary terms stand in for a translation and keep their full weight.
 GLOSSARY_WEIGHT = 0.5
 RECENT_QUERY_VECTORS = 8
+CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 # A search with fewer candidates than this is not rescored: over the national introduction's two paragraphs every
 # ranking lists both, and in cross-validation (eval/train_rescorer.py) the fusion put the right one first for
 # 26 of 29 Chinese searches and 12 of 16 English, the rescorer for 23 and 10. The answer types order such a list.
@@ -125,6 +127,8 @@ def chinese_word_groups(
     """The Chinese search words of an English question grouped by the English word they translate; each glossary
     term and each lexicon word is a group of its own."""
     groups = translator.dictionary_groups(query)
+    # Chinese words the question quotes ("The levy (残保金) …") are searched as they are.
+    groups.extend({word: 1.0} for word in tokenizer.tokens(" ".join(CJK_RUN_RE.findall(query.topic))))
     groups.extend({word: 1.0} for word in tokenizer.tokens(query.expansion))
     groups.extend({word: LEXICON_WEIGHT} for word in translator.lexicon_words(query))
     return groups

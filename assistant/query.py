@@ -47,7 +47,7 @@ EN_FOLLOW_UP_OPENING = (
     # "Swap to Fujian — anything?", "Switching to Fujian?", "Turning to Jilin, …"
     r"|(?:swap|swapping|switch|switching|move|moving|turn|turning|over|now)(?: over)? to)"
 )
-EN_FOLLOW_UP_ENDING = r"too|as well"  # "Shanghai too?"
+EN_FOLLOW_UP_ENDING = r"too|as well|then"  # "Shanghai too?", "what's the training figure, then?"
 FOLLOW_UP_ZH_RE = re.compile(
     rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]|{ZH_SAME_AGAIN}[??。.!!]*$"
     r"|又(?:是|有|该|該|要|能|怎|点|點)|同样的问题|同樣的問題"

@@ -294,6 +294,13 @@ def test_explicit_region_overrides_the_question():
             ["Does Jilin fund blind massage clinics?"],
             "Does Fujian fund blind massage clinics?",
         ),
+        # "…, then?": in that case, after the last answer (holdout43 ax45).
+        (
+            "Cool — what's the skills-training figure, then?",
+            ["How many new jobs for disabled people is Jilin targeting by 2027?"],
+            "How many new jobs for disabled people is Jilin targeting by 2027? Cool — what's the skills-training"
+            " figure, then?",
+        ),
         # "that clause": the passage just shown (holdout39 at46).
         (
             "Which bodies are listed as responsible for that clause, apart from the HR department?",

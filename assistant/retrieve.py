@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from corpus.model import Clause
 from corpus.script import to_simplified
 from index.embedders import Embedder, token_encoder, unit_rows
 from index.search_index import SearchIndex
-from index.tokens import SearchTokenizer
+from index.tokens import CJK_RUN_RE, SearchTokenizer
 from index.translation import (
     ENGLISH_STOPWORDS,
     POSSESSIVE_RE,
@@ -61,7 +60,6 @@ ENGLISH_DENSE_WEIGHT = 1.5
 # glossary terms stand in for a translation and keep their full weight.
 GLOSSARY_WEIGHT = 0.5
 RECENT_QUERY_VECTORS = 8
-CJK_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
 # A search with fewer candidates than this is not rescored: over the national introduction's two paragraphs every
 # ranking lists both, and in cross-validation (eval/train_rescorer.py) the fusion put the right one first for
 # 26 of 29 Chinese searches and 12 of 16 English, the rescorer for 23 and 10. The answer types order such a list.

@@ -219,8 +219,9 @@ class Assistant:
             national = retriever.search(query.within(NATIONAL_REGION), k)
             if query.national_first or self._ranked_first_overall(retriever, query) == NATIONAL_REGION:
                 per_region.insert(0, national)
-            else:
-                per_region.append(national)
+                return interleave(per_region, k, keep_place={0})
+            per_region.append(national)
+            return interleave(per_region, k, keep_place={len(per_region) - 1})
         return interleave(per_region, k)
 
     def _ranked_first_overall(self, retriever: Retriever, query: Query) -> str | None:

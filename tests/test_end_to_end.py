@@ -209,6 +209,16 @@ def test_shipped_configuration_holds_its_floor_on_the_dev_questions(real_assista
     assert hybrid["out_of_scope"]["false_flags"] == 0
 
 
+def test_a_three_region_question_gives_its_fifth_place_to_the_region_least_sure_of_its_first(real_assistant):
+    """Three regions and the national introduction take four of five places; the fifth goes to the region whose next
+    clause most likely answers. Fujian's first here is its quota-levy clause, its rights clause (8-1) comes second;
+    round robin gave the fifth place to Shanghai's second."""
+    answer = real_assistant.ask("企业侵害残疾职工就业权益的,沪吉闽三地各怎么处理?")
+    ids = [p.clause.id for p in answer.passages]
+    assert ids[:3] == ["shanghai-4-9", "jilin-2-5-10", "fujian-8-2"] and ids[3].startswith("national-")
+    assert ids[4] == "fujian-8-1"
+
+
 def test_a_question_about_every_province_also_reaches_the_national_plan(real_assistant):
     """The national introduction speaks of all provinces at once: it follows each region's best clause, and comes
     first when the question is about the plans themselves (a search over everything ranks it first)."""

@@ -30,6 +30,31 @@ def test_interleave_takes_each_region_in_turn_without_repeats():
     assert [hit.row for hit in merged] == [1, 9, 5, 2, 3]
 
 
+def chances(*scores: float, first_row: int) -> list[Hit]:
+    """A rescored region's ranking: consecutive rows, scores read as probabilities."""
+    return [Hit(first_row + i, score, probability=True) for i, score in enumerate(scores)]
+
+
+def test_later_places_go_to_the_region_likeliest_to_need_another_passage():
+    shanghai, jilin, fujian = (
+        chances(0.99, 0.02, first_row=10),
+        chances(0.98, 0.08, first_row=20),
+        chances(0.99, 0.49, first_row=30),
+    )
+    national = [Hit(1, 0.06), Hit(2, 0.05)]  # fusion scores: too short to rescore, so it keeps its turn
+    merged = interleave([shanghai, jilin, fujian, national], k=5, keep_place={3})
+    assert [hit.row for hit in merged] == [10, 20, 30, 1, 31]
+    # An unsure first counts as much as a likely second: (1 - 0.4)·0.3 beats (1 - 0.99)·0.35.
+    merged = interleave([chances(0.99, 0.35, first_row=10), chances(0.4, 0.3, first_row=20)], k=3)
+    assert [hit.row for hit in merged] == [10, 20, 21]
+
+
+def test_round_robin_stands_when_a_ranking_was_not_rescored():
+    rescored, fused = chances(0.99, 0.02, first_row=10), [Hit(20, 0.03), Hit(21, 0.02)]
+    assert [hit.row for hit in interleave([rescored, fused], k=4)] == [10, 20, 11, 21]
+    assert [hit.row for hit in interleave([fused, rescored], k=4)] == [20, 10, 21, 11]
+
+
 def test_top_hits_keeps_positive_scores_in_allowed_rows():
     scores = np.array([0.0, 2.0, 5.0, 2.0, 1.0], dtype=np.float32)
     assert [h.row for h in top_hits(scores, 10, None)] == [2, 1, 3, 4]

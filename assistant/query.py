@@ -38,6 +38,8 @@ PROVINCES_RE = re.compile(r"\b(?:provinces|provincial|local governments)\b", re.
 ZH_FOLLOW_UP_OPENING = (
     r"那么|那麼|那|还有|還有|另外|换成|換成|换到|換到|(?:要是|如果|假如|若是)(?:问|問|换成|換成|是)|咁"
 )
+# A sentence end, ASCII or fullwidth (？！ as most Chinese keyboards type them).
+ZH_END = r"[?\uff1f。.!\uff01]"
 ZH_SAME_AGAIN = r"也(?:一样|一樣|是这样|是這樣)(?:吗|嗎)?"  # "福建也一样吗?"
 EN_FOLLOW_UP_OPENING = (
     # "OK, and over in Jilin, …", "Right — what about Fujian?": a chat's acknowledgement before the opening
@@ -49,8 +51,11 @@ EN_FOLLOW_UP_OPENING = (
 )
 EN_FOLLOW_UP_ENDING = r"too|as well|then"  # "Shanghai too?", "what's the training figure, then?"
 FOLLOW_UP_ZH_RE = re.compile(
-    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|如何)[??。.!!]*$|呢[,,、]|{ZH_SAME_AGAIN}[??。.!!]*$"
+    # "吉林呢？学校和残联之间信息怎么互通？": 呢 ends the turn to a region, a question of its own follows.
+    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|如何){ZH_END}*$|呢[,\uff0c、?\uff1f]|{ZH_SAME_AGAIN}{ZH_END}*$"
     r"|又(?:是|有|该|該|要|能|怎|点|點)|同样的问题|同樣的問題"
+    # "吉林有没有？目标建几家？": "is there" with nothing after it, so the thing is the last question's.
+    r"|有(?:没有|沒有|吗|嗎)[?\uff1f,\uff0c]"
 )
 FOLLOW_UP_EN_RE = re.compile(
     rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b|\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE
@@ -111,7 +116,7 @@ WORD_RE = re.compile(r"[A-Za-z]+")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 FOLLOW_UP_FILLER_RE = re.compile(
-    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|的情况|的情況|如何|{ZH_SAME_AGAIN})?[??。.!!\s]*$"
+    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|的情况|的情況|如何|{ZH_SAME_AGAIN})?(?:{ZH_END}|\s)*$"
     rf"|^\s*(?:{EN_FOLLOW_UP_OPENING})\s*|\s+(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
@@ -121,7 +126,7 @@ QUESTION_WORD_RE = re.compile(
     re.IGNORECASE,
 )
 # What is left of "上海和吉林呢?" once the regions and fillers are gone.
-CONNECTIVES_RE = re.compile(r"[\s,,、和与與及]|\band\b", re.IGNORECASE)
+CONNECTIVES_RE = re.compile(r"[\s,\uff0c、和与與及]|\band\b", re.IGNORECASE)
 CONNECTOR = {"en": " and ", "zh-Hans": "和", "zh-Hant": "和"}
 
 

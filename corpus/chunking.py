@@ -5,7 +5,19 @@ from __future__ import annotations
 from corpus.model import Clause, ClausePart
 
 # Chinese sentence ends first, then clause-level punctuation; a part never cuts a word in half.
-CHINESE_SEPARATORS = ["\n", "。", ";", ";", "!", "?", ",", ",", "、"]
+CHINESE_SEPARATORS = [
+    "\n",
+    "。",
+    ";",
+    "\uff1b",
+    "!",
+    "\uff01",
+    "?",
+    "\uff1f",
+    ",",
+    "\uff0c",
+    "、",
+]  # ASCII and fullwidth
 
 
 def clause_parts(clause: Clause, max_chars: int) -> list[ClausePart]:

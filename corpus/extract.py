@@ -408,8 +408,8 @@ HTML_BLOCK_TAGS = frozenset(
 )
 # Boilerplate lines that live inside content containers.
 HTML_NOISE_LINE_RE = re.compile(
-    r"^(?:(?:当前位置|您的位置|您现在的位置|所在位置|當前位置|您現在的位置)[::]"
-    r"|分享到|分享至|(?:【[^【】]{1,8}】\s*)+$|字[号體体][::]?\s*[\[【]?\s*大\s*中\s*小)"
+    r"^(?:(?:当前位置|您的位置|您现在的位置|所在位置|當前位置|您現在的位置)[:\uff1a]"
+    r"|分享到|分享至|(?:【[^【】]{1,8}】\s*)+$|字[号體体][:\uff1a]?\s*[\[【]?\s*大\s*中\s*小)"
 )
 # Descend from a container into a child that holds at least this share of its non-link Chinese text.
 HTML_DESCEND_SHARE = 0.8
@@ -656,7 +656,7 @@ def _short(error: BaseException) -> str:
 # A lone page number at the top or bottom of a page: "3", "- 3 -", "— 3 —", "第3页", "第 3 页 共 10 页", "3/10".
 PDF_PAGE_NUMBER_RE = re.compile(
     r"^[\s\-—–―_~·•]*(?:第\s*)?\d{1,4}\s*(?:页|頁)?(?:\s*(?:/|／|of)\s*\d{1,4}|\s*[,，]?\s*共\s*\d{1,4}\s*(?:页|頁))?"
-    r"[\s\-—–―_~·•]*$|^(?:Page|页码|頁碼)\s*[::]?\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$",
+    r"[\s\-—–―_~·•]*$|^(?:Page|页码|頁碼)\s*[:\uff1a]?\s*\d{1,4}(?:\s*(?:/|of)\s*\d{1,4})?$",
     re.IGNORECASE,
 )
 PDF_EDGE_LINES = 2  # page numbers are looked for among this many lines at each end of a page

@@ -11,7 +11,7 @@ CHINESE_DIGITS = "一二三四五六七八九十百零〇两"
 
 # Markers may stand at the start of a line, or mid-line right after one of these: the source glues a
 # heading or the next clause onto the end of a clause ("…各區政府)三、注重賦能增技").
-SENTENCE_ENDS = "。;;!?!?))"
+SENTENCE_ENDS = "。;\uff1b!\uff01?\uff1f)\uff09"  # ASCII and fullwidth (；！？）)
 
 
 class Level(IntEnum):
@@ -29,10 +29,10 @@ _MARKER_PATTERNS: tuple[tuple[Level, str], ...] = (
     (Level.CHAPTER, rf"第(?P<n1>[{CHINESE_DIGITS}\d]+)章"),
     (Level.ARTICLE, rf"第(?P<n2>[{CHINESE_DIGITS}\d]+)[条條]"),
     (Level.SECTION, rf"(?P<n3>[{CHINESE_DIGITS}]+)、"),
-    (Level.CLAUSE, rf"[((](?P<n4>[{CHINESE_DIGITS}]+)[))]"),
+    (Level.CLAUSE, rf"[(\uff08](?P<n4>[{CHINESE_DIGITS}]+)[)\uff09]"),  # (一) or （一）
     # "2.5萬人" and "2025.6" are numbers, not markers: a digit may not follow the dot.
     (Level.ITEM, r"(?P<n5>\d{1,3})[.．、](?!\d)"),
-    (Level.SUBITEM, r"[((](?P<n6>\d{1,3})[))]"),
+    (Level.SUBITEM, r"[(\uff08](?P<n6>\d{1,3})[)\uff09]"),
 )
 MARKER_RE = re.compile("|".join(f"(?:{pattern})" for _, pattern in _MARKER_PATTERNS))
 

@@ -15,14 +15,14 @@ NOISE_LINE_RE = re.compile(
 
 # A heading is a numbered line with a short title and no sentence in it: "一、任務目標", "(一)開發殘疾人優質就業崗位".
 HEADING_MAX_CHARS = 50
-SENTENCE_MARKS_RE = re.compile(r"[。;;!?!?]")
+SENTENCE_MARKS_RE = re.compile(r"[。;\uff1b!\uff01?\uff1f]")  # ASCII and fullwidth
 
 # The responsible units close a clause: "(責任單位:省人社廳,省殘聯)" or "(省殘聯、省民政廳等按職責分工負責)".
 UNITS_RE = re.compile(
-    r"[((](?:責任單位|责任单位)[::](?P<listed>[^()()]*)[))]\s*$"
-    r"|[((](?P<shared>[^()()]*?)等?按(?:職責分工|职责分工)(?:負責|负责)[^()()]*[))]\s*$"
+    r"[(\uff08](?:責任單位|责任单位)[:\uff1a](?P<listed>[^()\uff08\uff09]*)[)\uff09]\s*$"
+    r"|[(\uff08](?P<shared>[^()\uff08\uff09]*?)等?按(?:職責分工|职责分工)(?:負責|负责)[^()\uff08\uff09]*[)\uff09]\s*$"
 )
-UNIT_SEPARATORS_RE = re.compile(r"[、,,;;]|及")
+UNIT_SEPARATORS_RE = re.compile(r"[、,\uff0c;\uff1b]|及")
 
 
 @dataclass(frozen=True)

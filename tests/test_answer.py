@@ -119,3 +119,9 @@ def test_the_quoted_sentence_does_not_depend_on_the_process_string_hash_seed():
         for seed in range(12)
     }
     assert len(seen) == 1, seen
+
+
+def test_fullwidth_semicolons_end_sentences_and_fullwidth_units_are_left_out():
+    # ； （ ： ） escaped (\uff1b \uff08 \uff1a \uff09) so no editor or formatter turns them into ASCII.
+    text = "甲项补贴按月发放\uff1b乙项补贴按年发放。\uff08责任单位\uff1a省残联\uff09"
+    assert sentences(text) == ["甲项补贴按月发放\uff1b", "乙项补贴按年发放。"]

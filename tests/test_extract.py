@@ -442,3 +442,12 @@ def test_undecodable_text_is_an_input_error(tmp_path: Path) -> None:
     path = _write(tmp_path / "binary.txt", bytes(range(256)) * 8)
     with pytest.raises(InputError, match=r"binary\.txt: cannot tell the text encoding"):
         extract_text(path)
+
+
+def test_boilerplate_lines_with_fullwidth_colons_are_noise_too():
+    from corpus.extract import HTML_NOISE_LINE_RE
+
+    # ： escaped (\uff1a) so no editor or formatter turns it into ":".
+    for line in ("当前位置\uff1a首页 > 政策文件", "字号\uff1a大 中 小", "当前位置:首页", "字号:大 中 小"):
+        assert HTML_NOISE_LINE_RE.match(line), line
+    assert not HTML_NOISE_LINE_RE.match("第一条\uff1a为了促进残疾人就业")

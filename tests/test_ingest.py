@@ -22,11 +22,14 @@ ZHEJIANG_GBK = """浙江省残疾人就业促进办法
 第二条 本办法适用于本省行政区域内的残疾人就业工作。
 第三条 用人单位聘用盲人调音师的,按每人每年八千元给予岗位补贴。
 """
+# Written as most Chinese documents are, in fullwidth brackets, colons and commas (escaped here so no editor or
+# formatter can turn them into ASCII ones).
 GUANGDONG_DOCX = [
     "广东省残疾人手语翻译岗位扶持细则",
     "一、总体要求",
-    "(一)各地市应当在政务服务大厅配备手语翻译员,为听力残疾人办事提供无障碍服务。",
-    "(二)聘用听力残疾人担任手语教师的社会组织,给予每月一千二百元社保补贴。",
+    "\uff08一\uff09各地市应当在政务服务大厅配备手语翻译员\uff0c为听力残疾人办事提供无障碍服务。",
+    "\uff08二\uff09聘用听力残疾人担任手语教师的社会组织\uff0c给予每月一千二百元社保补贴。"
+    "\uff08责任单位\uff1a省残联\uff0c省人社厅\uff09",
 ]
 SICHUAN_PDF = [
     "四川省残疾人竹编技艺传承扶持方案",
@@ -115,6 +118,9 @@ def test_add_every_format_and_ask_what_only_the_new_documents_say(workspace):
     assert "八千元" in zhejiang["passages"][0]["text"] and zhejiang["passages"][0]["clause"] == "第三条"
     guangdong = _ask("广东聘用听力残疾人当手语教师有什么补贴?", env)
     assert "一千二百元" in guangdong["passages"][0]["text"]
+    # Fullwidth （二） is a clause marker and （责任单位：…） its units, as their ASCII forms are.
+    assert guangdong["passages"][0]["clause"] == "\uff08二\uff09"
+    assert guangdong["passages"][0]["units"] == ["省残联", "省人社厅"]
     sichuan = _ask("四川竹编非遗工坊能拿多少场地补贴?", env)
     assert "三万元" in sichuan["passages"][0]["text"]
     jiangsu = _ask("江苏培训残疾人做电竞陪练有补贴吗?", env)

@@ -148,6 +148,27 @@ def test_articles_and_chapters_parse_with_their_path():
     assert all(text[c.start : c.end] == c.text for c in parsed)
 
 
+def test_fullwidth_brackets_colons_and_commas_parse_as_their_ascii_forms():
+    # Escaped so no editor or formatter can turn them into ASCII: \uff08 \uff09 \uff1a \uff0c \uff1b are （ ） ： ， ；.
+    text = (
+        "一、總體要求\n\uff08一\uff09加強就業服務\uff1b落實補貼。\uff08責任單位\uff1a省人社廳\uff0c省殘聯\uff09"
+        "\uff08二\uff09加強培訓。\uff08省殘聯、省民政廳等按職責分工負責\uff09\n"
+    )
+    parsed = parse_document(_doc(text))
+    assert [c.number for c in parsed] == ["\uff08一\uff09", "\uff08二\uff09"]
+    assert parsed[0].units == ("省人社廳", "省殘聯") and parsed[1].units == ("省殘聯", "省民政廳")
+    assert all(text[c.start : c.end] == c.text for c in parsed)
+
+
+def test_long_clauses_are_cut_at_fullwidth_sentence_ends_too():
+    sentence = "對招用殘疾人的企業給予社會保險補貼和崗位補貼\uff1b"  # ends in a fullwidth semicolon (\uff1b)
+    text = "一、總體要求\n\uff08一\uff09" + sentence * 8 + "\n"
+    clause = parse_document(_doc(text))[0]
+    parts = clause_parts(clause, 3 * len(sentence))
+    assert len(parts) > 1
+    assert all(text[part.end - 1] == "\uff1b" for part in parts)
+
+
 def test_a_stray_marker_mid_line_does_not_split():
     text = "一、總體要求\n(一)加強就業。按照(三)的要求辦理。\n(二)加強培訓。\n"
     parsed = parse_document(_doc(text))

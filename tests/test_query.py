@@ -395,6 +395,24 @@ def test_beijing_as_the_issuer_of_the_national_plan_is_not_an_uncovered_region()
     assert understand("北京的国家级方案有什么要求?", COVERED).uncovered_regions == ("北京",)
 
 
+def test_fullwidth_question_marks_end_follow_ups_as_ascii_ones_do():
+    # Most Chinese keyboards type ？ (\uff1f), escaped here so no editor or formatter turns it into "?".
+    asked = "上海会公示机关单位招残疾人的情况吗\uff1f"
+    for follow_up in ("福建呢\uff1f", "福建怎么样\uff1f", "福建也一样吗\uff1f"):
+        assert resolve_follow_up(follow_up, [asked]) == "福建会公示机关单位招残疾人的情况吗\uff1f", follow_up
+    # 呢？ closing the turn to a region, then a question of its own (holdout40 au47): both are read.
+    graduates = resolve_follow_up(
+        "吉林呢\uff1f学校和残联之间信息怎么互通\uff1f", ["上海会把残疾大学生毕业后的就业情况跟踪几年\uff1f"]
+    )
+    assert graduates.startswith("吉林会把残疾大学生") and graduates.endswith("信息怎么互通\uff1f")
+    # "吉林有没有？" has nothing after 有没有: the thing is the last question's (holdout27 ah45).
+    workshops = resolve_follow_up("吉林有没有\uff1f目标建几家\uff1f", ["福建说的残疾妇女“美丽工坊”是个什么项目\uff1f"])
+    assert workshops.startswith("吉林说的残疾妇女“美丽工坊”")
+    # A question of its own with 有没有 and its object stays itself.
+    own = resolve_follow_up("吉林有没有残疾人创业补贴\uff1f", ["福建说的残疾妇女“美丽工坊”是个什么项目\uff1f"])
+    assert own == "吉林有没有残疾人创业补贴\uff1f"
+
+
 def test_digital_and_smart_services_meet_jilins_coinage():
     # 数智残联 (数字 + 智慧): questions say 数字化, 數位化, 智慧化 (holdout41 av39, holdout45 az44).
     for question in (

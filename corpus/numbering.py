@@ -9,9 +9,11 @@ from functools import lru_cache
 
 CHINESE_DIGITS = "一二三四五六七八九十百零〇两"
 
-# Markers may stand at the start of a line, or mid-line right after one of these: the source glues a
-# heading or the next clause onto the end of a clause ("…各區政府)三、注重賦能增技").
-SENTENCE_ENDS = "。;\uff1b!\uff01?\uff1f)\uff09"  # ASCII and fullwidth (；！？）)
+# What ends a sentence, ASCII and fullwidth (；！？); a heading holds none of them (corpus/parse.py).
+SENTENCE_MARKS = "。;\uff1b!\uff01?\uff1f"
+# Markers may stand at the start of a line, or mid-line right after a sentence end or a closing bracket (ASCII or
+# fullwidth): the source glues a heading or the next clause onto the end of a clause ("…各區政府)三、注重賦能增技").
+SENTENCE_ENDS = SENTENCE_MARKS + ")\uff09"
 
 
 class Level(IntEnum):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from corpus.model import Clause, Document
-from corpus.numbering import Level, Marker, NumberingState, find_markers
+from corpus.numbering import SENTENCE_MARKS, Level, Marker, NumberingState, find_markers
 
 # Lines of the republished page that are not policy text.
 NOISE_LINE_RE = re.compile(
@@ -15,7 +15,7 @@ NOISE_LINE_RE = re.compile(
 
 # A heading is a numbered line with a short title and no sentence in it: "一、任務目標", "(一)開發殘疾人優質就業崗位".
 HEADING_MAX_CHARS = 50
-SENTENCE_MARKS_RE = re.compile(r"[。;\uff1b!\uff01?\uff1f]")  # ASCII and fullwidth
+SENTENCE_MARKS_RE = re.compile(f"[{SENTENCE_MARKS}]")
 
 # The responsible units close a clause: "(責任單位:省人社廳,省殘聯)" or "(省殘聯、省民政廳等按職責分工負責)".
 UNITS_RE = re.compile(

@@ -59,6 +59,9 @@ FOLLOW_UP_ZH_RE = re.compile(
     # "吉林有没有？目标建几家？": "is there" with nothing after it, so the thing is the last question's.
     r"|有(?:没有|沒有|吗|嗎)[?\uff1f,\uff0c]"
 )
+# "换吉林的话,有啥不一样?" (switch to Jilin), "轮到福建…", "至于上海…": a word that turns to the region named right
+# after it (holdout59 bn08). Only right before the region: "换工作后…" (changing jobs) is a question of its own.
+SWITCH_TO_REGION_RE = re.compile(r"\s*(?:那|那么|那麼)?\s*(?:换|換|轮到|輪到|说到|說到|至于|至於)\s*")
 FOLLOW_UP_EN_RE = re.compile(
     rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b|\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE
 )
@@ -66,7 +69,7 @@ FOLLOW_UP_EN_RE = re.compile(
 # Jilin side?", "这个补贴要申请吗?") leans on it, however long it is. "it" that points nowhere ("Is it possible to…",
 # "it is hard to…") does not count.
 BACK_REFERENCE_EN_RE = re.compile(
-    r"\b(?:its|they|them|their|these|those|that one|this one|the same|comparable|similar|likewise)\b"
+    r"\b(?:its|they|them|their|these|those|that one|this one|the same(?!\s+time)|comparable|similar|likewise)\b"
     # "Fujian's version", "Jilin's counterpart": the thing just asked about, in another region
     r"|\b(?:version|counterpart|equivalent)s?\b"
     # "What would the Fujian answer be?", "How does Jilin differ?", "Jilin, by contrast?": the last question,
@@ -92,7 +95,17 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"|piece|part|bit|aspect|task|effort|work|area"
     # "responsible for that clause": the passage just shown
     r"|clause|section|paragraph|provision|item|passage)\b"
-    r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)",
+    r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)"
+    # "that" after a verb or preposition, or opening the question, is a pronoun or a determiner, never a clause's
+    # "that": "Is that tied into…", "Whose desk does that land on?", "would that rural effort help", "That grace
+    # period — how long?" (holdout20 l50, holdout38 aw50, holdout48 bg51, holdout53 bk48)
+    r"|\b(?:is|are|was|were|does|do|did|would|will|can|could|should|has|have|for|with|about|behind|from|into|on)"
+    r"\s+that\b|^\W*that\b"
+    # "Same rule in Fujian?", "Fujian — same safety net?", "any parallel for students?" (the "same" of "at the
+    # same time" is no thing just named)
+    r"|\bsame\b(?!\s+time)|\bparallel\b"
+    # "Jilin too — any credit backing?", "Shanghai as well — anything for…": the last question, then more
+    r"|\b(?:too|as well)\s*[\u2014\u2013:,-]",
     re.IGNORECASE,
 )
 BACK_REFERENCE_ZH_RE = re.compile(
@@ -100,12 +113,14 @@ BACK_REFERENCE_ZH_RE = re.compile(
     # "福建那頭有沒有差不多的招？" (holdout54 bi48): that side, something much the same
     r"|那头|那頭|这头|這頭|差不多的|相似的|相近的"
     r"|这件事|這件事|这事|這事|此事"
+    # "福建那份是到什么时候?" (that document): the plan just asked about
+    r"|那份|这份|這份"
     # "福建也是這樣規定嗎?" (this way), "吉林在这一块…" (this area): what the last question asked about
     r"|这样|這樣|这么|這麼|这一块|這一塊|这块|這塊"
     # "这笔钱" (this sum), "那些人" (those people), "这种/这类" (this kind): a thing or people just named
     r"|这笔|這筆|这种|這種|这类|這類|那些|那種|那种"
     # "合作社也会参与吗?": "also" carries the last question's subject over
-    r"|也(?:会|會|能|可以|要|算|适用|適用)"
+    r"|也(?:会|會|能|可以|要|算|适用|適用|给|給|有|提供|发|發|设|設|搞|办|辦)"
     # "在那里做事…" (working there): the place just asked about
     r"|那里|那裡|那儿|那兒"
     # "为他们办招聘会吗?": the people the last question was about
@@ -113,7 +128,7 @@ BACK_REFERENCE_ZH_RE = re.compile(
     # "沪上那份文件里对应的做法讲了啥": the counterpart of what was just asked about
     r"|对应|對應|相应|相應"
     # "要是问福建,答案有什么不同?": the last question's answer, or how another region's differs from it
-    r"|答案|不同|区别|區別|差别|差別"
+    r"|答案|不同|不一样|不一樣|区别|區別|差别|差別"
 )
 # A question this short ("For how many months?", "利息上能便宜点吗?") in a chat is elliptical: it asks more about the
 # last topic. Of the 424 Chinese questions without history in the question files before holdout5, one has 10
@@ -221,7 +236,8 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     remainder = FOLLOW_UP_FILLER_RE.sub("", core)
     own_words = CONNECTIVES_RE.sub("", remainder)
     leans_on_previous = (
-        FOLLOW_UP_ZH_RE.search(question.strip())
+        (mentions and SWITCH_TO_REGION_RE.fullmatch(question[: min(m.start for m in mentions)]))
+        or FOLLOW_UP_ZH_RE.search(question.strip())
         or FOLLOW_UP_EN_RE.search(question)
         or not own_words
         or (not mentions and _elliptical(question))

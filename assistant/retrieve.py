@@ -207,9 +207,29 @@ class BM25Retriever:
             return merged(self.english_groups(query))
         tokenize = self.tokenizer.bigrams if self.bigrams else self.tokenizer.tokens
         weights = dict.fromkeys(tokenize(query.topic), 1.0)
+        if not self.bigrams:
+            for token in list(weights):
+                for part in self.vocabulary_parts(token):
+                    weights.setdefault(part, 1.0)
         for token in tokenize(query.expansion):
             weights.setdefault(token, GLOSSARY_WEIGHT)
         return weights
+
+    def vocabulary_parts(self, token: str) -> list[str]:
+        """The words of the documents inside a question's word the documents never use: jieba keeps an unknown
+        compound whole when its dictionary lacks the parts ("网红主播" — 主播 has frequency 0 in jieba's dictionary,
+        so cut_for_search does not split it — "助视器", "烟草专卖局"), and the whole matches nothing. Its longest
+        parts the index knows stand in for it, as compound splitting does for German retrieval."""
+        if self.bm25.document_frequency(token):
+            return []
+        parts: list[str] = []
+        for length in range(len(token) - 1, 1, -1):
+            for start in range(len(token) - length + 1):
+                part = token[start : start + length]
+                if any(part in longer for longer in parts) or not self.bm25.document_frequency(part):
+                    continue
+                parts.append(part)
+        return parts
 
     def term_weights(self, query: Query) -> dict[str, float]:
         """Each search term's weight times its BM25 inverse document frequency: rare words count most."""

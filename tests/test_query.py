@@ -488,3 +488,33 @@ def test_script_detection_and_simplified_keys_keep_length():
     original = "幫扶盲人就業,對取得《醫療執業許可證》的盲人醫療按摩診所"
     assert to_simplified(original) == "帮扶盲人就业,对取得《医疗执业许可证》的盲人医疗按摩诊所"
     assert len(to_simplified(original)) == len(original)
+
+
+def test_a_switch_word_before_a_region_and_that_after_a_verb_point_back():
+    # "换吉林的话,有啥不一样?" (holdout59 bn08): 换 right before the region turns the last question to it.
+    switched = resolve_follow_up(
+        "换吉林的话\uff0c有啥不一样\uff1f", ["福建怎么提升精神残疾和智力残疾人士的辅助性就业质量\uff1f"]
+    )
+    assert switched.startswith("吉林怎么提升精神残疾和智力残疾人士的辅助性就业质量")
+    # 换 before anything else is a word of the question ("changing jobs").
+    own = "换工作以后吉林的残疾人还能领补贴吗\uff1f"
+    assert resolve_follow_up(own, ["福建对残疾人创业有什么扶持\uff1f"]) == own
+    # "that" after a verb or preposition, opening the question, "same …", "too —" (holdout20 l50, holdout22 ac04,
+    # holdout42 aw50, holdout52 bg51).
+    asked = "Does Fujian give disabled people a grace period before cutting their minimum living allowance?"
+    for follow_up in (
+        "How long is that grace period, exactly?",
+        "Whose desk does that land on?",
+        "That grace period: how long?",
+        "Same rule in Jilin?",
+        "Jilin too \u2014 any credit backing?",
+    ):
+        assert resolve_follow_up(follow_up, [asked]) != follow_up and "grace period" in resolve_follow_up(
+            follow_up, [asked]
+        ), follow_up
+    # A clause's "that" stays a question of its own; "at the same time" is no pointer.
+    for own in (
+        "Is it true that disabled graduates in Jilin get a rent subsidy?",
+        "Can Jilin firms get a wage subsidy and a tax break at the same time?",
+    ):
+        assert resolve_follow_up(own, [asked]) == own, own

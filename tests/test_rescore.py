@@ -92,6 +92,11 @@ def test_features_need_all_four_rankings():
         ("國辦文件下達後,地方上是怎麼配套落地的?", {"local_plans"}),
         ("How did provincial gov'ts respond once the central notice came out?", {"local_plans"}),
         ("這篇文章整理了哪幾個省市的殘障就業方案?", {"local_plans", "quantity"}),
+        # "three-year" is the plan's name, not a question of when (holdout58 bm59).
+        (
+            "Local administrations wrote their own versions after the central three-year scheme. On what basis?",
+            {"local_plans"},
+        ),
         # ... but not the three regions' plans themselves, nor the national plan's number or date.
         ("三地方案开头各自交代的制定依据和出发点是什么?", {"purpose"}),
         ("Which wording does each of the three provincial plans use for its headline aim?", {"quantity", "purpose"}),

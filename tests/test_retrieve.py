@@ -272,3 +272,25 @@ def test_english_words_in_the_dense_query_find_what_the_dictionary_cannot_transl
     }
     found = [p.clause.id for p in without_lexicon.ask(question, k=5).passages]
     assert competitions <= set(found), found
+
+
+def test_an_unknown_compound_is_searched_by_the_document_words_inside_it(tmp_path):
+    from types import SimpleNamespace
+
+    from assistant.query import understand
+    from assistant.retrieve import BM25Retriever
+    from index.bm25 import BM25Index
+
+    # jieba keeps 网红主播 whole (主播 has frequency 0 in its dictionary), so without its parts it matches nothing
+    # (holdout59 bn03: "培養身障網紅主播").
+    tokenizer = SearchTokenizer(tmp_path)
+    assert "网红主播" in tokenizer.tokens("培养身障网红主播") and "主播" not in tokenizer.tokens("培养身障网红主播")
+    bm25 = BM25Index.build([["培育", "励志", "主播"], ["烟草专卖", "部门"], ["助视"]])
+    index = SimpleNamespace(clauses=[None] * 3, bm25=bm25, bm25_bigrams=bm25, translations={})
+    retriever = BM25Retriever(index, tokenizer)
+    weights = retriever.weighted_tokens(understand("上海怎么培养身障网红主播？", ["上海"]))
+    assert weights["主播"] == 1.0
+    # The longest known parts only, and nothing for a word the documents use.
+    assert retriever.vocabulary_parts("烟草专卖局") == ["烟草专卖"]
+    assert retriever.vocabulary_parts("主播") == []
+    assert retriever.vocabulary_parts("网红") == []

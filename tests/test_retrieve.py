@@ -285,8 +285,8 @@ def test_an_unknown_compound_is_searched_by_the_document_words_inside_it(tmp_pat
     # (holdout59 bn03: "培養身障網紅主播").
     tokenizer = SearchTokenizer(tmp_path)
     assert "网红主播" in tokenizer.tokens("培养身障网红主播") and "主播" not in tokenizer.tokens("培养身障网红主播")
-    bm25 = BM25Index.build([["培育", "励志", "主播"], ["烟草专卖", "部门"], ["助视"]])
-    index = SimpleNamespace(clauses=[None] * 3, bm25=bm25, bm25_bigrams=bm25, translations={})
+    bm25 = BM25Index.build([["培育", "励志", "主播"], ["烟草专卖", "部门"], ["助视"], ["ai", "数据"]])
+    index = SimpleNamespace(clauses=[None] * 4, bm25=bm25, bm25_bigrams=bm25, translations={})
     retriever = BM25Retriever(index, tokenizer)
     weights = retriever.weighted_tokens(understand("上海怎么培养身障网红主播？", ["上海"]))
     assert weights["主播"] == 1.0
@@ -294,3 +294,4 @@ def test_an_unknown_compound_is_searched_by_the_document_words_inside_it(tmp_pat
     assert retriever.vocabulary_parts("烟草专卖局") == ["烟草专卖"]
     assert retriever.vocabulary_parts("主播") == []
     assert retriever.vocabulary_parts("网红") == []
+    assert retriever.vocabulary_parts("email") == []  # letters of a Latin word are no word of it

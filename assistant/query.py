@@ -105,7 +105,9 @@ BACK_REFERENCE_EN_RE = re.compile(
     # same time" is no thing just named)
     r"|\bsame\b(?!\s+time)|\bparallel\b"
     # "Jilin too — any credit backing?", "Shanghai as well — anything for…": the last question, then more
-    r"|\b(?:too|as well)\s*[\u2014\u2013:,-]",
+    r"|\b(?:too|as well)\s*[\u2014\u2013:,-]"
+    # "bodies that carry this out" (holdout65 bt51), "who follows it up?": the last topic as a phrasal verb's object
+    r"|\b(?:this|that|it)\s+(?:out|up|through|forward)\b",
     re.IGNORECASE,
 )
 BACK_REFERENCE_ZH_RE = re.compile(
@@ -130,6 +132,34 @@ BACK_REFERENCE_ZH_RE = re.compile(
     # "要是问福建,答案有什么不同?": the last question's answer, or how another region's differs from it
     r"|答案|不同|不一样|不一樣|区别|區別|差别|差別"
 )
+# A pronoun or demonstrative alone ("it", "they", "这个", "那份") points back only in a question too short to name
+# what it points at: "Is Fujian any more specific about it?" leans on the last question, "In Jilin, what must a
+# state-owned enterprise do if it hasn't met the quota?" does not, and in a chat a question of its own read as a
+# follow-up is searched with the last question's words. Of the questions that name a region and point back only
+# with such a word, the 6 follow-ups in the question files have at most 6 English words or 15 Chinese characters
+# besides the region; of the 502 questions of their own, 16 do.
+PRONOUN_EN_RE = re.compile(r"it|its|they|them|their|these|those|this|that|the plans?", re.IGNORECASE)
+PRONOUN_ZH_RE = re.compile(
+    r"它|这个|這個|那个|那個|这些|這些|那些|那份|这份|這份|他们|他們|她们|她們|这种|這種|那种|那種|这类|這類"
+    # "吉林那边…", "平台那邊會怎麼扶一把": that side, of whatever the question names
+    r"|那边|那邊|那头|那頭"
+    # "辅助性就业这块…", "上海帮农村残疾人增收这件事…": the thing just named in the question itself
+    r"|这块|這塊|这一块|這一塊|这件事|這件事|这事|這事"
+)
+POINTER_MAX_WORDS = 7
+POINTER_MAX_CJK = 15
+# A word of comparison points back however long the question ("同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？",
+# "Does Shanghai have a comparable rural setup? Who's supposed to boost those villagers' earnings?").
+COMPARISON_RE = re.compile(
+    r"similar|comparable|likewise|same|counterpart|equivalent|parallel|differ|contrast|comparison|version"
+    r"|类似|類似|同样|同樣|差不多|相似|相近|对应|對應|相应|相應|不同|不一样|不一樣|区别|區別|差别|差別|答案",
+    re.IGNORECASE,
+)
+# A word of reference ("that", "there", "这样") does too in a longer question ("Anything like that in Fujian — say,
+# tutors from industry?"), but not in one long enough to name the thing itself ("My blind cousin got her licence
+# for a tuina clinic in Fuzhou. Any grant for that?").
+REFERENCE_MAX_WORDS = 12
+REFERENCE_MAX_CJK = 20
 # "主要由哪些单位负责推动？", "Which departments are mainly in charge?": who is responsible, for nothing the question
 # names itself, so for what the last question asked about (holdout60 bo56). Such a question has a word of
 # responsibility and, besides it, only the words of asking who ("主要", "由哪些", "推动"; "which", "mainly").
@@ -147,7 +177,9 @@ ASKING_WHO_EN_WORDS = frozenset(
     "which what who whom whose s are is was were will would must should the a an main mainly chiefly primarily"
     " actually exactly in of for with to by government public official it that this those these push pushing drive"
     " driving carry carrying out implement implementing run running handle handles handling see make sure do does"
-    " did there then so and or ok okay has have got get supposed meant".split()
+    " did there then so and or ok okay has have got get supposed meant"
+    # "Name the provincial bodies that carry this out." (holdout65 bt51), "List the city bureaus in charge."
+    " name list tell me us provincial municipal city county local state".split()
 )
 # A question this short ("For how many months?", "利息上能便宜点吗?") in a chat is elliptical: it asks more about the
 # last topic. Of the 424 Chinese questions without history in the question files before holdout5, one has 10
@@ -261,8 +293,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
         or not own_words
         or (not mentions and _elliptical(question))
         or _asks_only_who_is_responsible(core)
-        or BACK_REFERENCE_EN_RE.search(question)
-        or BACK_REFERENCE_ZH_RE.search(question)
+        or _points_back(question, core, len({m.region for m in mentions}))
     )
     previous_mentions = table.find(previous)
     if not leans_on_previous:
@@ -338,6 +369,39 @@ def _asks_only_who_is_responsible(text: str) -> bool:
         return bool(RESPONSIBILITY_ZH_RE.search(text)) and not CJK_RE.search(rest)
     words = [word.lower() for word in WORD_RE.findall(RESPONSIBILITY_EN_RE.sub(" ", text))]
     return bool(RESPONSIBILITY_EN_RE.search(text)) and all(word in ASKING_WHO_EN_WORDS for word in words)
+
+
+def _points_back(question: str, core: str, regions_named: int) -> bool:
+    """Whether the question points back at the last topic: by a word of comparison or reference ("similar",
+    "Fujian's version"), or by a bare pronoun in a question that names no region or is too short to hold its own
+    subject (``core``: the question less its ``regions_named`` regions). A question that names several regions,
+    every region or the national plan ("沪吉闽对残保金这块各自是怎么安排的？", "Citing the national plan — which
+    国办发 document is it?") holds its subject; "各地" beside one region ("吉林那边要求各地做什么?") is that region's
+    localities."""
+    pointers = [m.group(0) for m in BACK_REFERENCE_EN_RE.finditer(question)]
+    pointers += [m.group(0) for m in BACK_REFERENCE_ZH_RE.finditer(question)]
+    if not pointers:
+        return False
+    if any(COMPARISON_RE.search(p) for p in pointers):
+        return True
+    if any(not (PRONOUN_EN_RE.fullmatch(p) or PRONOUN_ZH_RE.fullmatch(p)) for p in pointers):
+        return regions_named != 1 or _fits(core, REFERENCE_MAX_WORDS, REFERENCE_MAX_CJK)
+    if regions_named > 1 or (not regions_named and _names_every_region_or_nation(question)):
+        return False
+    if not regions_named:
+        return True
+    return _fits(core, POINTER_MAX_WORDS, POINTER_MAX_CJK)
+
+
+def _fits(text: str, max_words: int, max_cjk: int) -> bool:
+    """At most so many English words and Chinese characters: both, as an English question may quote a Chinese term
+    ("which 国办发 document is it?")."""
+    return len(WORD_RE.findall(text)) <= max_words and len(CJK_RE.findall(text)) <= max_cjk
+
+
+def _names_every_region_or_nation(question: str) -> bool:
+    """ "国务院那份三年方案…", "三地分别…这些": the question names what it asks about, as a region does."""
+    return bool(NATIONAL_RE.search(question) or EACH_REGION_RE.search(question))
 
 
 def _elliptical(question: str) -> bool:

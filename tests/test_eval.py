@@ -186,8 +186,13 @@ def test_eval_scores_an_unseen_file_side_by_side_and_writes_a_report(real_assist
     assert hybrid["out_of_scope"] == {"flagged": 1, "total": 1, "false_flags": 0}
     assert report["configs"]["hybrid-no-regions"]["out_of_scope"]["flagged"] == 0
     assert set(hybrid["by_lang"]) == {"zh-Hans", "en"}
+    # m2, asked after m1 as in a chat, is still answered as a question of its own (m1 is first, m3 unanswerable).
+    conversation = report["in_conversation"]
+    assert conversation["questions"] == 1 and conversation["fell"] == []
+    assert conversation["in_conversation"]["recall@5"] == conversation["alone"]["recall@5"] == 1.0
     markdown = (report_dir / "report.md").read_text(encoding="utf-8")
     assert "| hybrid |" in markdown and "langchain" in markdown
+    assert "## Asked in a conversation (`hybrid`)" in markdown and "| after the previous question | 1.000 |" in markdown
     assert (report_dir / "recall_at_k.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -211,3 +216,17 @@ ENGLISH = {
     real = glossary_owners(GLOSSARY_SOURCE.read_text(encoding="utf-8"))
     assert {real["残障"], real["expire"], real["花钱请"]} == {"dev4", "dev3", "dev5"}
     assert "低保" not in real  # grown before files were tracked: owned by none
+
+
+def test_in_conversation_asks_each_question_of_its_own_after_the_one_before_it(tmp_path):
+    from eval.questions import GoldSpan, Question
+    from eval.run import in_conversation
+
+    gold = (GoldSpan("福建", "給予資金扶持。按年度"),)
+    first = Question("a", "福建盲人按摩诊所能拿到钱吗", "zh-Hans", gold)
+    unanswerable = Question("b", "广东有什么政策", "zh-Hans", ())
+    own = Question("c", "Jilin rural age limit for help", "en", gold)
+    follow_up = Question("d", "那上海呢？", "zh-Hans", gold, history=("福建盲人按摩诊所能拿到钱吗",))
+    asked = in_conversation([first, unanswerable, own, follow_up])
+    # Only "c": the first has nothing before it, "b" has no answer, "d" has its own history.
+    assert [(q.id, q.history) for q in asked] == [("c", ("广东有什么政策",))]

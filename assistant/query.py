@@ -18,6 +18,8 @@ EACH_REGION_RE = re.compile(
     # the plans taken together: "这几份方案", "這三份政策", "地方方案", "these provincial plans"
     r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:three )?(?:provincial|regional|local) (?:plans|ones)\b"
     r"|\bthe three plans\b"
+    # "三個省市…各有什麼規劃", "三个地方各怎么规定的", "across the three documents", "how do the three regions…"
+    r"|三[个個](?:省市|省份|地方|地区|地區)|\b(?:the|these) three (?:regions|provinces|places|documents|plans)\b"
     r"|哪几个省|哪幾個省|哪几个地|哪幾個地",
     re.IGNORECASE,
 )
@@ -27,7 +29,10 @@ EACH_REGION_RE = re.compile(
 NATIONAL_RE = re.compile(
     r"全国|全國|国家|國家|国务院|國務院|中央|国办|國辦|\bnational\b|\bstate council\b|\bcentral government\b"
     # "the central plan on PwD jobs" (holdout55 bj54)
-    r"|\bcentral (?:plan|scheme|blueprint|policy|document|authorities)\b",
+    r"|\bcentral (?:plan|scheme|blueprint|policy|document|authorities|circular|notice)\b|\bnationwide\b"
+    # the article that reprints the plans, whose introduction names the national one: "文中转载的是哪三个省市的方案？",
+    # "the local plans collected in this article"
+    r"|文中|本文|这篇文章|這篇文章|这份文章|這份文章|\bthis article\b",
     re.IGNORECASE,
 )
 # The provinces as a group, beside "Beijing" as the central government.
@@ -148,13 +153,14 @@ PRONOUN_ZH_RE = re.compile(
 )
 POINTER_MAX_WORDS = 7
 POINTER_MAX_CJK = 15
-# A word of comparison points back however long the question ("同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？",
+# A word of likeness points back however long the question ("同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？",
 # "Does Shanghai have a comparable rural setup? Who's supposed to boost those villagers' earnings?").
-COMPARISON_RE = re.compile(
-    r"similar|comparable|likewise|same|counterpart|equivalent|parallel|differ|contrast|comparison|version"
-    r"|类似|類似|同样|同樣|差不多|相似|相近|对应|對應|相应|相應|不同|不一样|不一樣|区别|區別|差别|差別|答案",
+LIKENESS_RE = re.compile(
+    r"similar|comparable|likewise|same|counterpart|equivalent|parallel|version"
+    r"|类似|類似|同样|同樣|差不多|相似|相近|对应|對應|相应|相應|答案",
     re.IGNORECASE,
 )
+DIFFERENCE_RE = re.compile(r"differ|contrast|comparison|不同|不一样|不一樣|区别|區別|差别|差別", re.IGNORECASE)
 # A word of reference ("that", "there", "这样") does too in a longer question ("Anything like that in Fujian — say,
 # tutors from industry?"), but not in one long enough to name the thing itself ("My blind cousin got her licence
 # for a tuina clinic in Fuzhou. Any grant for that?").
@@ -382,14 +388,20 @@ def _points_back(question: str, core: str, regions_named: int) -> bool:
     pointers += [m.group(0) for m in BACK_REFERENCE_ZH_RE.finditer(question)]
     if not pointers:
         return False
-    if any(COMPARISON_RE.search(p) for p in pointers):
+    if any(LIKENESS_RE.search(p) for p in pointers):
         return True
-    if any(not (PRONOUN_EN_RE.fullmatch(p) or PRONOUN_ZH_RE.fullmatch(p)) for p in pointers):
-        return regions_named != 1 or _fits(core, REFERENCE_MAX_WORDS, REFERENCE_MAX_CJK)
-    if regions_named > 1 or (not regions_named and _names_every_region_or_nation(question)):
+    # "How do Shanghai, Jilin and Fujian differ?" sets the regions it names against each other.
+    if any(DIFFERENCE_RE.search(p) for p in pointers) and regions_named < 2:
+        return True
+    if regions_named > 1:
         return False
+    if any(not (PRONOUN_EN_RE.fullmatch(p) or PRONOUN_ZH_RE.fullmatch(p)) for p in pointers):
+        # "what's the reference number on that 2025 State Council notice?": the thing named right after it
+        if not regions_named:
+            return not NATIONAL_RE.search(question)
+        return _fits(core, REFERENCE_MAX_WORDS, REFERENCE_MAX_CJK)
     if not regions_named:
-        return True
+        return not _names_every_region_or_nation(question)
     return _fits(core, POINTER_MAX_WORDS, POINTER_MAX_CJK)
 
 
@@ -406,10 +418,7 @@ def _names_every_region_or_nation(question: str) -> bool:
 
 def _elliptical(question: str) -> bool:
     """Too short to stand alone: at most ELLIPTICAL_MAX_WORDS English words or ELLIPTICAL_MAX_CJK Chinese characters."""
-    chinese = len(CJK_RE.findall(question))
-    if chinese:
-        return chinese <= ELLIPTICAL_MAX_CJK
-    return len(WORD_RE.findall(question)) <= ELLIPTICAL_MAX_WORDS
+    return _fits(question, ELLIPTICAL_MAX_WORDS, ELLIPTICAL_MAX_CJK)
 
 
 def _without_mentions(text: str, mentions: Sequence[RegionMention]) -> str:

@@ -40,6 +40,9 @@ def test_named_regions_restrict_the_answer(question, regions):
         "Which notice started these provincial plans?",
         "這本彙編收了哪幾個省市的方案?",  # "which few provinces", as 哪些省 is
         "Which of these provincial ones came out first?",
+        "三個省市對身障者創業的育成中心各有什麼規劃?",  # "the three provinces"
+        "残疾人吃低保的,找到工作以后低保会马上停吗?三个地方各怎么规定的?",
+        "Across the three documents, who is tasked with the wrap-up evaluation?",
     ],
 )
 def test_every_region_side_by_side(question):
@@ -65,6 +68,10 @@ def test_named_or_chosen_regions_do_not_ask_the_national_plan(question, region):
         ("国务院那份三年方案是哪年发的?", True),
         ("中央層面的文件文號怎麼寫?", True),
         ("Which years does the State Council's plan cover?", True),
+        ("Exactly when was the central nationwide plan handed down — which month?", True),
+        ("Which central circular kicked off this push?", True),
+        ("Where can I read the original texts of the local plans collected in this article?", True),
+        ("文中转载的是哪三个省市的方案？", True),  # the article's introduction names them
         ("福建怎么落实国家的方案?", False),  # a region named: its own clauses answer
         ("盲人按摩有什么扶持?", False),
     ],
@@ -394,6 +401,14 @@ def test_a_pronoun_in_a_question_that_names_its_own_subject_does_not_point_back(
     long_for_that = "My blind cousin got her practice licence for a tuina clinic in Fuzhou. Any grant for that?"
     assert resolve_follow_up(long_for_that, previous) == long_for_that
     assert resolve_follow_up("Any grant for that in Shanghai?", previous) != "Any grant for that in Shanghai?"
+    # A short English question quoting a Chinese term is no more elliptical than its words make it.
+    quoting = "Citing the national plan in a paper — which 国办发 document is it?"
+    assert resolve_follow_up(quoting, previous) == quoting
+    # "anything like that" and "differ" among the regions a question names set them against each other.
+    among = "How do Shanghai, Jilin and Fujian differ on dibao after a disabled person finds work?"
+    assert resolve_follow_up(among, previous) == among
+    like_that = "What do Shanghai, Jilin and Fujian each do for graduates: job fairs, mentors, anything like that?"
+    assert resolve_follow_up(like_that, previous) == like_that
     # Several regions named, or every region, hold the subject too; "各地" beside one region is its localities.
     each = "沪吉闽对残保金这块各自是怎么安排的？"
     assert resolve_follow_up(each, previous) == each

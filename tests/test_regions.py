@@ -126,7 +126,7 @@ def test_english_name(table: RegionTable) -> None:
 
 def test_chinese_names(table: RegionTable) -> None:
     assert table.chinese_names("福建") == ["福建", "福建省", "闽"]
-    assert table.chinese_names("上海")[:3] == ["上海", "上海市", "沪"]
+    assert table.chinese_names("上海") == ["上海", "上海市", "申城", "魔都", "沪", "申"]  # short, full, aliases, abbr.
     assert "内蒙" in table.chinese_names("内蒙古")
     with pytest.raises(KeyError):
         table.chinese_names("Atlantis")
@@ -158,6 +158,9 @@ def test_empty_and_regionless_text(table: RegionTable) -> None:
         ("What support does a blind massage clinic receive in Fujian?", ["福建"]),
         ("上海、吉林、福建分别怎么规定", ["上海", "吉林", "福建"]),
         ("沪上残疾人", ["上海"]),
+        # holdout71 bz04: Shanghai's nicknames
+        ("申城、吉林、八闽这三处", ["上海", "吉林", "福建"]),
+        ("魔都的残疾人", ["上海"]),
         ("閩南", ["福建"]),
         ("北京有没有类似政策", ["北京"]),
         ("Zhejiang", ["浙江"]),

@@ -217,6 +217,9 @@ def test_an_english_question_searches_the_chinese_words_it_quotes(tmp_path):
     assert query.language == "en"
     groups = BM25Retriever(index, tokenizer).english_groups(query)
     assert {"事业单位": 1.0} in groups and {"医院": 1.0} in groups
+    # holdout71 bz02: a number written into the quoted Chinese is a word of it ("2.5万" in Jilin's goals).
+    quoted_number = understand("What's the 2.5万 figure in Jilin's plan about?", ["吉林"])
+    assert {"2.5": 1.0} in BM25Retriever(index, tokenizer).english_groups(quoted_number)
 
 
 def test_a_chinese_questions_glossary_terms_count_half_of_its_own_words(tmp_path):

@@ -123,7 +123,7 @@ def chinese_words(query: Query, translator: EnglishTranslator, tokenizer: Search
 
 
 # A run of Chinese characters in an English question, with a number glued to its front ("2.5万", "6个月").
-QUOTED_CHINESE_RE = re.compile(r"(?:\d+(?:\.\d+)?)?[\u3400-\u4dbf\u4e00-\u9fff]+")
+QUOTED_CHINESE_RE = re.compile(rf"(?:\d+(?:\.\d+)?)?(?:{CJK_RUN_RE.pattern})")
 
 
 def chinese_word_groups(

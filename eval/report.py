@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from eval.run import RECALL_CUTOFFS, SUMMARY_KEYS, format_table
@@ -11,7 +12,7 @@ CHART_FILE = "recall_at_k.png"
 
 
 def write_report(
-    folder: Path, report: dict, details: dict[str, list[dict]], source: str, conversation_rows: list[dict] = ()
+    folder: Path, report: dict, details: dict[str, list[dict]], source: str, conversation_rows: Sequence[dict] = ()
 ) -> Path:
     """Write ``report.md`` and ``recall_at_k.png`` into ``folder``; returns the Markdown file's path."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,7 @@ def write_report(
     return path
 
 
-def _conversation_section(report: dict, rows: list[dict]) -> list[str]:
+def _conversation_section(report: dict, rows: Sequence[dict]) -> list[str]:
     conversation = report.get("in_conversation")
     if conversation is None:
         return []

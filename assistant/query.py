@@ -143,6 +143,9 @@ BACK_REFERENCE_ZH_RE = re.compile(
     # "要是问福建,答案有什么不同?": the last question's answer, or how another region's differs from it
     r"|答案|不同|不一样|不一樣|区别|區別|差别|差別"
 )
+# "改得让视障用户也能用" (so that the partially sighted can use them too): a "too" after 让/使 in its own clause is
+# the question's, not the last question's subject carried over (holdout71 bz58).
+SO_THAT_ZH_RE = re.compile(r"(?:让|讓|使)[^，,。？?！!；;]{0,10}?(?=也)")
 # A pronoun or demonstrative alone ("it", "they", "这个", "那份") points back only in a question too short to name
 # what it points at: "Is Fujian any more specific about it?" leans on the last question, "In Jilin, what must a
 # state-owned enterprise do if it hasn't met the quota?" does not, and in a chat a question of its own read as a
@@ -394,7 +397,8 @@ def _points_back(question: str, core: str, regions_named: int) -> bool:
     国办发 document is it?") holds its subject; "各地" beside one region ("吉林那边要求各地做什么?") is that region's
     localities."""
     pointers = [m.group(0) for m in BACK_REFERENCE_EN_RE.finditer(question)]
-    pointers += [m.group(0) for m in BACK_REFERENCE_ZH_RE.finditer(question)]
+    so_that_ends = {m.end() for m in SO_THAT_ZH_RE.finditer(question)}
+    pointers += [m.group(0) for m in BACK_REFERENCE_ZH_RE.finditer(question) if m.start() not in so_that_ends]
     if not pointers:
         return False
     if any(LIKENESS_RE.search(p) for p in pointers):

@@ -576,6 +576,16 @@ def test_this_document_named_by_the_question_itself_is_no_pointer():
     assert resolve_follow_up("福建那份是到什么时候?", [asked]) != "福建那份是到什么时候?"
 
 
+def test_also_in_a_so_that_clause_is_no_pointer():
+    # holdout71 bz58, asked in a chat after a question on Fujian's job fairs: "改得让视障用户也能用" (so that the
+    # partially sighted can use them too) is the question's own "too".
+    asked = "福建每年办几场残疾人专场招聘会？"
+    own = "福建这边，网站和手机APP会不会改得让视障用户也能用？"
+    assert resolve_follow_up(own, [asked]) == own
+    # "also" with no "so that" before it carries the last question's subject over.
+    assert resolve_follow_up("福建的合作社也会参与吗？", [asked]) != "福建的合作社也会参与吗？"
+
+
 def test_instead_asks_the_last_question_of_another_place():
     # holdout70 by46, after a question on blind massage clinics in Jilin.
     clinic = "My uncle is blind and wants to open a massage clinic in Jilin. What support does Jilin give?"

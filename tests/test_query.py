@@ -501,6 +501,9 @@ def test_digital_and_smart_services_meet_jilins_coinage():
 
 
 def test_english_glossary_phrases_match_with_spaces_or_hyphens():
+    # holdout72 ca40: CC-CEDICT knows no "undergrad"; "graduation-season" is one hyphenated word.
+    assert "大学生" in expand_english("how do they keep tabs on undergrads?")
+    assert "高校毕业生" in expand_english("a graduation-season question")
     assert "就业困难人员" in expand_english("are hard-to-employ clients covered?")
     assert "就业困难人员" in expand_english("someone judged hard to place in work")
     assert "就业优先" in expand_english("an employment first strategy")

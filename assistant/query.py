@@ -106,7 +106,10 @@ BACK_REFERENCE_EN_RE = re.compile(
     # "which bureaus own that piece?" (holdout54 bi46)
     r"|piece|part|bit|aspect|task|effort|work|area"
     # "responsible for that clause": the passage just shown
-    r"|clause|section|paragraph|provision|item|passage)\b"
+    r"|clause|section|paragraph|provision|item|passage|window)\b"
+    # "Roughly half a year or a full year? What's the window?" (holdout74 cc46, after a question on the minimum
+    # living allowance of a family whose disabled member starts work): the span of time just asked about
+    r"|\bthe window\b"
     r"|\bit\b(?!(?:'s|\s+is|\s+was)?\s+(?:possible|true|easy|hard|difficult|necessary|allowed|ok|okay|worth|better)\b)"
     # "that" after a verb or preposition, or opening the question, is a pronoun or a determiner, never a clause's
     # "that": "Is that tied into…", "Whose desk does that land on?", "would that rural effort help", "That grace

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from assistant.answer import Answer, Passage, compose
 from assistant.memory import QuestionMemory
-from assistant.query import Query, understand
+from assistant.query import Query, understand, with_province_names
 from assistant.rescore import MEMORY_MODEL_NAME, MODEL_PATH, LinearRescorer
 from assistant.retrieve import (
     BIGRAM_WEIGHT,
@@ -238,6 +238,11 @@ class Assistant:
         threshold = next((t for prefix, t in SCOPE_MIN_COSINE.items() if self.embedder.id.startswith(prefix)), None)
         if region_handling and threshold is not None and query.language in SCOPE_LANGUAGES:
             best = self.dense.search(query, 1)
+            if best and best[0].score < threshold and (named := with_province_names(query.key)) != query.key:
+                # Judged again with the provinces' own names: "申城这份文件落地效果…交给哪个委员会去复盘?" (holdout74
+                # cc12) is 0.841 as written and 0.872 with 上海; of the 4,513 answerable questions in the question
+                # files 4 fell under the threshold, 2 of them for such a name.
+                best = self.dense.search(replace(query, key=named), 1)
             if not best or best[0].score < threshold:
                 return False, f"语料中没有与这个问题直接相关的条款；现有：{covered}的促进残疾人就业行动方案"
         return True, None

@@ -440,6 +440,15 @@ def _elliptical(question: str) -> bool:
     return _fits(question, ELLIPTICAL_MAX_WORDS, ELLIPTICAL_MAX_CJK)
 
 
+def with_province_names(text: str) -> str:
+    """``text`` with each province named by its short or familiar name (沪, 闽, 申城, 八闽) named as itself (上海,
+    福建): the embedder knows the names far better than the nicknames. Cities and counties stay as written."""
+    mentions = [m for m in region_table().find(text) if m.level == "province" and m.surface != m.region]
+    for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
+        text = text[: mention.start] + mention.region + text[mention.end :]
+    return text
+
+
 def _without_mentions(text: str, mentions: Sequence[RegionMention]) -> str:
     for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
         text = text[: mention.start] + text[mention.end :]

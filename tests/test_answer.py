@@ -87,6 +87,9 @@ def test_real_answers_are_verbatim_cited_and_say_plainly_when_out_of_scope(real_
     assert beijing.sentences == () and beijing.passages  # nearest clauses still listed as "may be related"
     passport = real_assistant.ask("护照过期了,怎么在网上续办?")
     assert not passport.in_scope and passport.message.startswith("语料中没有与这个问题直接相关的条款")
+    # A province's familiar name is judged as its own name: the embedder knows 上海 better than 申城 (holdout74 cc12).
+    nickname = real_assistant.ask("申城这份文件落地效果，最终交给哪个委员会去复盘？")
+    assert nickname.in_scope and nickname.passages[0].clause.id == "shanghai-closing"
     # An English question is not judged by the cosine threshold: its translation's cosines do not separate
     # off-plan questions, and this answerable one scored below the threshold.
     colleges = real_assistant.ask(

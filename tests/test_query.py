@@ -600,6 +600,14 @@ def test_also_in_a_so_that_clause_is_no_pointer():
     assert resolve_follow_up("福建的合作社也会参与吗？", [asked]) != "福建的合作社也会参与吗？"
 
 
+def test_provinces_short_and_familiar_names_can_be_written_as_their_own():
+    from assistant.query import with_province_names
+
+    assert with_province_names("申城这份文件交给哪个委员会复盘？") == "上海这份文件交给哪个委员会复盘？"
+    assert with_province_names("沪吉两份文件第一段讲的制定依据") == "上海吉林两份文件第一段讲的制定依据"
+    assert with_province_names("福州的盲人按摩店") == "福州的盲人按摩店"  # a city stays as written
+
+
 def test_the_window_points_back_at_the_span_of_time_just_asked_about():
     # holdout74 cc46, after a question on Fujian's minimum living allowance.
     asked = "In Fujian, what happens to a family's minimum living allowance once their disabled member earns a wage?"

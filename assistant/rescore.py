@@ -51,6 +51,8 @@ IN_RESPONSE = (
     r"\bafter\b|\bonce\b|respon[sd]|reaction|prompt|followed up|next step|in turn|what happened|\btask|"
     r"relat(?:ed|ion|ionship|e)\b|own version|their own|its own"
 )
+# An English question's words for a plan coming out or coming into force ("when was it handed down", "kicks in from
+# when"), for the "period" kind below.
 ISSUED_EN = (
     r"(?:issu|releas|publish|promulgat)(?:e|ed|es)\b|hand(?:ed|s)? (?:it )?down|sent down|(?:came|come|put) out|"
     r"takes? effect|took effect|come into (?:effect|force)|came into (?:effect|force)|kicks? in|kicked in"

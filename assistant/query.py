@@ -125,6 +125,8 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"|\b(?:this|that|it)\s+(?:out|up|through|forward)\b",
     re.IGNORECASE,
 )
+# "符合条件的人会被放进什么库里吗？" (holdout76 ce45): the eligible, those meeting the conditions just asked about
+ELIGIBLE_PEOPLE_ZH = r"符合条件的人|符合條件的人|够条件的人|夠條件的人"
 BACK_REFERENCE_ZH_RE = re.compile(
     r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
     # "福建那頭有沒有差不多的招？" (holdout54 bi48): that side, something much the same
@@ -138,8 +140,7 @@ BACK_REFERENCE_ZH_RE = re.compile(
     r"|这样|這樣|这么|這麼|这一块|這一塊|这块|這塊"
     # "这笔钱" (this sum), "那些人" (those people), "这种/这类" (this kind): a thing or people just named
     r"|这笔|這筆|这种|這種|这类|這類|那些|那種|那种"
-    # "符合条件的人会被放进什么库里吗？" (holdout76 ce45): those who meet the conditions just asked about
-    r"|符合条件的人|符合條件的人|够条件的人|夠條件的人"
+    rf"|{ELIGIBLE_PEOPLE_ZH}"
     # "合作社也会参与吗?": "also" carries the last question's subject over
     r"|也(?:会|會|能|可以|要|算|适用|適用|给|給|有|提供|发|發|设|設|搞|办|辦)"
     # "在那里做事…" (working there): the place just asked about
@@ -166,7 +167,7 @@ PRONOUN_ZH_RE = re.compile(
     # "吉林那边…", "平台那邊會怎麼扶一把": that side, of whatever the question names
     r"|那边|那邊|那头|那頭"
     # "符合条件的人…": the people the last question was about, as 他们 is
-    r"|符合条件的人|符合條件的人|够条件的人|夠條件的人"
+    rf"|{ELIGIBLE_PEOPLE_ZH}"
     # "辅助性就业这块…", "上海帮农村残疾人增收这件事…": the thing just named in the question itself
     r"|这块|這塊|这一块|這一塊|这件事|這件事|这事|這事"
 )

@@ -52,6 +52,8 @@ class QuestionMemory:
     seen: frozenset[str]
     # clause id -> positions of the questions it answers; built once, read at every search.
     _asked: dict[str, np.ndarray] = field(init=False, repr=False, compare=False)
+    # The last query vector's cosines to every remembered question (see ``cosines``).
+    _recent: dict[bytes, np.ndarray] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         count = len(self.question_ids)
@@ -62,6 +64,7 @@ class QuestionMemory:
             for clause_id in clause_ids:
                 asked.setdefault(clause_id, []).append(position)
         object.__setattr__(self, "_asked", {key: np.asarray(value) for key, value in asked.items()})
+        object.__setattr__(self, "_recent", {})
 
     def __len__(self) -> int:
         return len(self.question_ids)
@@ -79,24 +82,33 @@ class QuestionMemory:
         wanted = [positions for positions in asked if positions is not None]
         if not wanted:
             return best
-        # Only the questions these clauses answer, and by einsum, not BLAS: right after the embedder's ONNX Runtime
-        # call, its spinning threads held a BLAS matrix-vector product of the whole memory up for ~5 ms.
-        rows = np.unique(np.concatenate(wanted))
-        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
-        cosines = np.zeros(len(self), dtype=np.float32)
-        cosines[rows] = np.einsum("ij,j->i", self.vectors[rows], query)
+        cosines = self.cosines(query_vector)
         for column, positions in enumerate(asked):
             if positions is not None:
                 best[column] = max(0.0, float(cosines[positions].max()))
         return best
 
+    def cosines(self, query_vector: np.ndarray) -> np.ndarray:
+        """The query's cosine to every remembered question (read-only). A search asks for them twice with one vector
+        (the neighbours' clauses join the candidates, then each candidate's best cosine is a feature), and a question
+        about several regions searches once per region: the last vector's cosines are kept, not computed again."""
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        key = query.tobytes()
+        cosines = self._recent.get(key)
+        if cosines is None:
+            # By einsum, not BLAS: right after the embedder's ONNX Runtime call, its spinning threads held a BLAS
+            # matrix-vector product of the whole memory up for ~5 ms.
+            cosines = np.einsum("ij,j->i", self.vectors, query)
+            cosines.flags.writeable = False
+            self._recent.clear()  # one entry: threads asking at once at worst compute it again
+            self._recent[key] = cosines
+        return cosines
+
     def neighbour_answers(self, query_vector: np.ndarray, count: int) -> list[str]:
         """The clauses answering the ``count`` remembered questions most similar to this one, most similar first."""
         if not len(self):
             return []
-        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
-        cosines = np.einsum("ij,j->i", self.vectors, query)  # not BLAS: see similarities
-        nearest = np.argsort(-cosines, kind="stable")[:count]
+        nearest = np.argsort(-self.cosines(query_vector), kind="stable")[:count]
         return list(dict.fromkeys(clause_id for position in nearest for clause_id in self.answers[position]))
 
     def without(self, question_ids: Iterable[str] = (), files: Iterable[str] = ()) -> QuestionMemory:

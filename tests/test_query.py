@@ -532,6 +532,9 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     # holdout77 cf28: "non-state" and "private firms" are the plans' 民营企业 (CC-CEDICT's "state" is 国有).
     assert "民营企业" in expand_english("Do Fujian's non-state enterprises count PWD hires?").split()
     assert "民营企业" in expand_english("are privately-owned firms asked too?").split()
+    # holdout81 cj40: a founder starts a business; a fledgling one is what the incubation bases (创业孵化基地) are for.
+    assert "创业" in expand_english("deaf noodle-shop founder").split()
+    assert {"创业", "孵化"} <= set(expand_english("plans to nurture fledgling businesses").split())
     # holdout75 cd43: the plans write "AI+" as it is; "digital-plus" is one hyphenated word; a "model" of work is 模式.
     question = 'Do Shanghai and Jilin both push "digital-plus" or "AI+" models of work?'
     assert {"ai", "数字", "模式"} <= set(expand_english(question).split())
@@ -542,6 +545,7 @@ def test_glossary_maps_everyday_words_to_the_documents_terms():
     assert "残疾人就业保障金" in expand("残保金用在哪里")
     assert expand("盲人按摩") == ""
     assert "残疾人" in expand("残障人士能不能考公务员")
+    assert "有效期" in expand("申城那份方案哪天起就不算数了").split()  # holdout80 ci12: when it stops counting
     # Being one's own boss is starting a business (holdout48 bc45), not only the employer 老板 names.
     assert "自主创业" in expand("上海对残疾人自己当老板有什么扶持").split()
     assert "自主创业" not in expand("老板招残疾人有补贴吗").split()

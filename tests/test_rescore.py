@@ -82,6 +82,8 @@ def test_features_need_all_four_rankings():
         ("When does Fujian's plan expire?", {"period"}),
         ("Could you give me the title and time span of the central plan?", {"period"}),
         ("吉林方案的起止时间是哪两年?", {"period"}),
+        ("申城那份帮残疾人就业的方案，哪天起就不算数了？", {"period"}),  # holdout80 ci12: when it stops counting
+        ("上海那个方案哪天作废?", {"period"}),
         # When the plan was issued or takes effect: the dated paragraph, or a closing (holdout70 by52, where 地方
         # drew the local governments' paragraph above the date).
         ("中央这轮残疾人就业三年行动，文件是啥时候下到地方的？", {"period"}),

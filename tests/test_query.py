@@ -75,6 +75,8 @@ def test_named_or_chosen_regions_do_not_ask_the_national_plan(question, region):
         ("Which central circular kicked off this push?", True),
         ("Where can I read the original texts of the local plans collected in this article?", True),
         ("文中转载的是哪三个省市的方案？", True),  # the article's introduction names them
+        ("Which three jurisdictions' plans appear right after the introduction?", True),  # holdout83 cl53
+        ("TL;DR of Shanghai's intro: what does it vow to step up?", False),  # Shanghai's own preamble
         ("福建怎么落实国家的方案?", False),  # a region named: its own clauses answer
         ("盲人按摩有什么扶持?", False),
     ],
@@ -535,6 +537,8 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     # holdout81 cj40: a founder starts a business; a fledgling one is what the incubation bases (创业孵化基地) are for.
     assert "创业" in expand_english("deaf noodle-shop founder").split()
     assert {"创业", "孵化"} <= set(expand_english("plans to nurture fledgling businesses").split())
+    # holdout83 cl41: records kept on people are a 台账; people without a job are 未就业.
+    assert {"台账", "未就业"} <= set(expand_english("How do they keep records on jobless adults?").split())
     # holdout75 cd43: the plans write "AI+" as it is; "digital-plus" is one hyphenated word; a "model" of work is 模式.
     question = 'Do Shanghai and Jilin both push "digital-plus" or "AI+" models of work?'
     assert {"ai", "数字", "模式"} <= set(expand_english(question).split())

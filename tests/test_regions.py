@@ -477,6 +477,26 @@ def test_a_provinces_abbreviation_with_sheng_names_it(table: RegionTable, text: 
     assert found(table, text) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # 沪, 吉 and 闽 romanised, as items of a list of regions or before "province" (holdout83, holdout30)
+        ("Who audits results in Hu, Ji and Min once the three-year window closes?", ["上海", "吉林", "福建"]),
+        ("How do Ji and Min keep records on jobless adults?", ["吉林", "福建"]),
+        ("Shanghai, Ji, or Min?", ["上海", "吉林", "福建"]),
+        ("Hu & Fujian", ["上海", "福建"]),
+        ("Min province rule on bureaus", ["福建"]),
+        # ... and not alone, in lower case, or as part of a person's name
+        ("Dr Hu said Min would call", []),
+        ("min wage in Shanghai, ji", ["上海"]),
+        ("Lei Min and Shanghai", ["上海"]),
+        ("Hu Jintao and Shanghai", ["上海"]),
+    ],
+)
+def test_romanised_abbreviations_count_in_a_list_of_regions(table: RegionTable, text: str, expected: list[str]) -> None:
+    assert found(table, text) == expected
+
+
 def test_excluded_words_cover_the_brief() -> None:
     assert {"复苏", "苏醒", "东京", "津贴", "津津", "桂花", "鲁莽", "琼浆"} <= regions.EXCLUDED_WORDS
 

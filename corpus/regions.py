@@ -83,8 +83,12 @@ LATIN_ABBREVIATION_RE = re.compile(rf"(?<![A-Za-z'’-])(?:{'|'.join(LATIN_ABBRE
 # What stands between two items of an English list of regions: "Hu, Ji and Min", "Ji/Min", "Hu & Min".
 LATIN_LIST_GAP_RE = re.compile(r"\s*(?:,\s*(?:(?:and|or)\s+)?|/|&|\s(?:and|or)\s)\s*")
 PROVINCE_AFTER_RE = re.compile(r"\s+[Pp]rovince\b")
-# A capitalised word right before or after it makes it part of a person's name: "Lei Min", "Hu Jintao".
-NAME_BEFORE_RE = re.compile(r"[A-Z][a-z]* $")
+# A capitalised word right before or after it makes it part of a person's name: "Lei Min", "Hu Jintao"; not the
+# words that open a question ("Do Hu and Min both…?").
+NAME_BEFORE_RE = re.compile(
+    r"\b(?!(?:Do|Does|Did|Is|Are|Was|Were|Can|Could|Will|Would|Should|Must|Has|Have|How|What|Which|Why|When|Where|Who|"
+    r"In|For|And|Or|Both|Between|Compare|Across)\b)[A-Z][a-z]* $"
+)
 NAME_AFTER_RE = re.compile(r" [A-Z][a-z]")
 
 

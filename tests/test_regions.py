@@ -486,6 +486,8 @@ def test_a_provinces_abbreviation_with_sheng_names_it(table: RegionTable, text: 
         ("Shanghai, Ji, or Min?", ["上海", "吉林", "福建"]),
         ("Hu & Fujian", ["上海", "福建"]),
         ("Min province rule on bureaus", ["福建"]),
+        ("Do Hu and Min both fund clinics?", ["上海", "福建"]),  # a question's first word is no name
+        ("In Ji, what about clinics? And Min?", []),  # no list: each stands alone
         # ... and not alone, in lower case, or as part of a person's name
         ("Dr Hu said Min would call", []),
         ("min wage in Shanghai, ji", ["上海"]),

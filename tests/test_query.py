@@ -76,6 +76,8 @@ def test_named_or_chosen_regions_do_not_ask_the_national_plan(question, region):
         ("Where can I read the original texts of the local plans collected in this article?", True),
         ("文中转载的是哪三个省市的方案？", True),  # the article's introduction names them
         ("Which three jurisdictions' plans appear right after the introduction?", True),  # holdout83 cl53
+        ("The preface says plans from several places follow — which ones?", True),  # holdout79 ch53
+        ("Fujian's preface: what calibre of jobs does it promise?", False),  # Fujian's own preamble (holdout86 co30)
         ("TL;DR of Shanghai's intro: what does it vow to step up?", False),  # Shanghai's own preamble
         ("福建怎么落实国家的方案?", False),  # a region named: its own clauses answer
         ("盲人按摩有什么扶持?", False),
@@ -333,6 +335,8 @@ def test_explicit_region_overrides_the_question():
             ["福建把残疾人就业服务放进数字化平台是怎么安排的?"],
             "沪把残疾人就业服务放进数字化平台是怎么安排的?",
         ),
+        # "闽地那块" (that patch, Fujian's): the region's side, as 那边 is (holdout86 co46).
+        ("闽地那块是咋弄的？", ["吉林打算建多少个残疾人创业孵化基地？"], "闽打算建多少个残疾人创业孵化基地？"),
     ],
 )
 def test_follow_ups_are_resolved_against_the_previous_question(question, history, rewritten):
@@ -542,6 +546,10 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     # holdout75 cd43: the plans write "AI+" as it is; "digital-plus" is one hyphenated word; a "model" of work is 模式.
     question = 'Do Shanghai and Jilin both push "digital-plus" or "AI+" models of work?'
     assert {"ai", "数字", "模式"} <= set(expand_english(question).split())
+    # holdout86 co30, holdout87 cp35: CC-CEDICT knows no "calibre" and reads "school" as 中小学.
+    assert "高质量" in expand_english("What calibre of jobs does it promise?").split()
+    assert "技工学校" in expand_english("job contract plus technical-school place in one go").split()
+    assert "简称" in expand_english("Which full paper is it shorthand for?").split()  # holdout86 co13
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

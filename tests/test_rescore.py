@@ -84,6 +84,7 @@ def test_features_need_all_four_rankings():
         ("吉林方案的起止时间是哪两年?", {"period"}),
         ("申城那份帮残疾人就业的方案，哪天起就不算数了？", {"period"}),  # holdout80 ci12: when it stops counting
         ("上海那个方案哪天作废?", {"period"}),
+        ("When does it lapse?", {"period"}),  # holdout87 cp48
         # When the plan was issued or takes effect: the dated paragraph, or a closing (holdout70 by52, where 地方
         # drew the local governments' paragraph above the date).
         ("中央这轮残疾人就业三年行动，文件是啥时候下到地方的？", {"period"}),
@@ -100,6 +101,8 @@ def test_features_need_all_four_rankings():
         ("沪吉两份文件第一段讲的制定依据各是哪些?", {"purpose"}),
         ("In a nutshell, what is Fujian trying to achieve with its plan?", {"purpose"}),
         ("Why did Shanghai draw up this scheme at all?", {"purpose"}),
+        ("Fujian's preface: what calibre of jobs does it promise residents with impairments?", {"purpose"}),
+        ("Fujian's intro line: what employment quality does it promise?", {"purpose"}),  # holdout87 cp30
         # What the local governments did with the national plan, or which plans the article gathers: the
         # paragraph that says they drew up their own (holdout9 w54, holdout24 ae54, dev5 g078).
         ("國辦文件下達後,地方上是怎麼配套落地的?", {"local_plans"}),

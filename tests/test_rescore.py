@@ -121,6 +121,7 @@ def test_features_need_all_four_rankings():
         ("三地这些实施方案依据的是国务院办公厅的哪一个通知？", {"notice"}),
         ("国务院这份促进残疾人就业三年行动方案的文号是多少?", {"notice", "quantity"}),
         ("What's the reference number of the national notice?", {"notice"}),
+        ("The intro cites a central plan; what's its reference code?", {"notice"}),  # holdout88 cq52
         ("What did the national notice prompt provinces to produce?", {"local_plans"}),  # holdout16 a54
         ("國辦的方案下達以後是哪個月印發的?", set()),
         ("福建对精神残疾人的辅助性就业有什么支持?", set()),  # 精神残疾 is a disability, not the plan's spirit

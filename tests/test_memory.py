@@ -12,7 +12,14 @@ import pytest
 
 from assistant.memory import MEMORY_FILE, VECTORS_FILE, MemoryFileError, QuestionMemory
 from assistant.query import understand
-from assistant.rescore import ALL_FEATURE_NAMES, MEMORY_FEATURES, MODEL_PATH, LinearRescorer, memory_columns
+from assistant.rescore import (
+    ALL_FEATURE_NAMES,
+    MEMORY_FEATURES,
+    MEMORY_TIE_WIDTH,
+    MODEL_PATH,
+    LinearRescorer,
+    memory_columns,
+)
 from assistant.retrieve import Hit, HybridRetriever
 from corpus.model import Clause
 
@@ -115,6 +122,15 @@ def test_memory_columns_rank_only_the_remembered_candidates():
     assert named["memory.reciprocal_rank"] == pytest.approx([0.5, 0.0, 1.0])  # unremembered: no rank at all
     assert named["memory.first"].tolist() == [0.0, 0.0, 1.0]
     assert not memory_columns(np.zeros(3)).any()
+
+
+def test_memory_first_fades_over_a_near_tie_instead_of_flipping():
+    # holdout92 cu40: two remembered questions 0.004 apart are nearly tied, not first and not-first.
+    named = dict(zip(MEMORY_FEATURES, memory_columns(np.array([0.911, 0.907, 0.80, 0.0])).T, strict=True))
+    assert named["memory.first"][0] == 1.0
+    assert named["memory.first"][1] == pytest.approx(1 - 0.004 / MEMORY_TIE_WIDTH)
+    assert 0.5 < named["memory.first"][1] < 1.0
+    assert named["memory.first"][2:].tolist() == [0.0, 0.0]  # far behind, or not remembered at all
 
 
 # --- in the hybrid search ---------------------------------------------------------------------------------------------

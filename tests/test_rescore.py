@@ -78,6 +78,9 @@ def test_features_need_all_four_rankings():
         ("吉林三年内要培训多少残疾人?", {"quantity"}),
         ("How many disabled people will Jilin train?", {"quantity"}),
         ("What is Fujian's target for new jobs?", {"quantity"}),
+        ("Jilin wants a certain count of massage outlets run by sightless people — what figure?", {"quantity"}),
+        ("The province's 2025–27 figure for newly employed PwDs?", {"quantity"}),  # holdout90 cs13
+        ("Do Shanghai or Fujian require state bodies to publish figures on staffing?", set()),
         ("上海的方案到什么时候失效?", {"period"}),
         ("When does Fujian's plan expire?", {"period"}),
         ("Could you give me the title and time span of the central plan?", {"period"}),
@@ -94,6 +97,12 @@ def test_features_need_all_four_rankings():
         # ... but not when something the plan sets happens.
         ("吉林的机关单位最晚什么时候要至少招进一名残疾人?", set()),
         ("When does Jilin hold its job fairs for disabled people?", set()),
+        # "how long" of the plan itself is its period; of the 低保, a graduate's follow-up or a title's assessment it
+        # is a duration inside a clause (holdout90 cs06).
+        ("How long does the plan run?", {"period"}),
+        ("这个方案管多久?", {"period"}),
+        ("Xiaofeng got his degree in 2023; how long will Shanghai keep following his career?", set()),
+        ("福建残疾人就业以后,低保还能保留多久?", set()),
         ("福建由谁来总结评估方案的落实情况?", {"oversight"}),
         ("Who reviews how the plan went?", {"oversight"}),
         ("福建这份方案开头讲的总目标是啥?", {"purpose", "quantity"}),  # 目标: the goals may hold the figures

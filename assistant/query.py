@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.glossary import expand, expand_english
-from corpus.regions import RegionMention, region_table
+from corpus.regions import LIST_GAP_RE, RegionMention, region_table
 from corpus.script import detect_script, to_simplified
 
 # Words that ask for every region side by side ("各地", "三地", "分别", "each region", "compare").
@@ -70,6 +70,10 @@ FOLLOW_UP_ZH_RE = re.compile(
     r"|又(?:是|有|该|該|要|能|怎|点|點)|同样的问题|同樣的問題"
     # "吉林有没有？目标建几家？": "is there" with nothing after it, so the thing is the last question's.
     r"|有(?:没有|沒有|吗|嗎)[?\uff1f,\uff0c]"
+)
+# The words that set the regions right after them aside: "besides Shanghai", "other than Jilin", "除了福建".
+SET_ASIDE_BEFORE_RE = re.compile(
+    r"(?:\b(?:besides|apart from|aside from|other than|except(?: for)?)|除了|除去|除开|除開)\s*$", re.IGNORECASE
 )
 # "换吉林的话,有啥不一样?" (switch to Jilin), "轮到福建…", "至于上海…": a word that turns to the region named right
 # after it (holdout59 bn08). Only right before the region: "换工作后…" (changing jobs) is a question of its own.
@@ -281,6 +285,8 @@ def understand(
     mentions = region_table().find(rewritten)
     central = _beijing_as_central_government(rewritten, mentions)
     mentions = [m for m in mentions if m not in central]
+    named = mentions
+    mentions = [m for m in mentions if m not in _set_aside(rewritten, mentions)]
     mentioned = list(dict.fromkeys(m.region for m in mentions))
     covered = [r for r in mentioned if r in covered_regions]
     uncovered = tuple(r for r in mentioned if r not in covered_regions)
@@ -298,7 +304,7 @@ def understand(
     national_first = region is None and not mentioned and (bool(central) or bool(NATIONAL_RE.search(rewritten)))
     key = to_simplified(rewritten)
     language = question_language(rewritten)
-    topic = _without_mentions(key, mentions)
+    topic = _without_mentions(key, named)
     return Query(
         question=question,
         rewritten=rewritten,
@@ -398,6 +404,25 @@ def _beijing_as_central_government(text: str, mentions: Sequence[RegionMention])
     if beijing and (NATIONAL_RE.search(text) or EACH_REGION_RE.search(text) or PROVINCES_RE.search(text)):
         return beijing
     return []
+
+
+def _set_aside(text: str, mentions: Sequence[RegionMention]) -> list[RegionMention]:
+    """The regions a question names only to leave them out: "Besides Shanghai and Jilin, which other place's plan got
+    reposted here?" (holdout97 cz54) asks of neither, nor does "除了上海和吉林以外…". Such a list is not where to
+    search: the question asks of what remains, which the search finds unrestricted. The list runs on from the word
+    that sets it aside through separators ("X, Y and Z")."""
+    set_aside: list[RegionMention] = []
+    previous: RegionMention | None = None
+    for mention in sorted(mentions, key=lambda m: m.start):
+        continues_list = (
+            previous is not None
+            and previous in set_aside
+            and LIST_GAP_RE.fullmatch(text[previous.end : mention.start]) is not None
+        )
+        if continues_list or SET_ASIDE_BEFORE_RE.search(text[: mention.start]):
+            set_aside.append(mention)
+        previous = mention
+    return set_aside
 
 
 def _asks_only_who_is_responsible(text: str) -> bool:

@@ -96,6 +96,21 @@ def test_uncovered_regions_are_reported_and_not_used_as_a_filter(question, uncov
     assert query.uncovered_regions == uncovered and query.regions == ()
 
 
+@pytest.mark.parametrize(
+    ("question", "regions"),
+    [
+        # holdout97 cz54: the regions named only to be left out are not where to search
+        ("Besides Shanghai and Jilin, which other place's plan got reposted here?", ()),
+        ("除了上海、吉林以外，还有哪个地方的方案被转发了？", ()),
+        ("Besides Shanghai, does Fujian also fund blind massage clinics?", ("福建",)),
+        # "besides" before something else leaves the regions in place
+        ("Shanghai and Jilin: besides subsidies, what else is offered?", ("上海", "吉林")),
+    ],
+)
+def test_regions_named_only_to_be_left_out_are_not_a_filter(question, regions):
+    assert understand(question, COVERED).regions == regions
+
+
 def test_explicit_region_overrides_the_question():
     assert understand("盲人按摩有什么扶持", COVERED, region="吉林").regions == ("吉林",)
 

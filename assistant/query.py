@@ -286,7 +286,8 @@ def understand(
     central = _beijing_as_central_government(rewritten, mentions)
     mentions = [m for m in mentions if m not in central]
     named = mentions
-    mentions = [m for m in mentions if m not in _set_aside(rewritten, mentions)]
+    set_aside = _set_aside(rewritten, mentions)
+    mentions = [m for m in mentions if m not in set_aside]
     mentioned = list(dict.fromkeys(m.region for m in mentions))
     covered = [r for r in mentioned if r in covered_regions]
     uncovered = tuple(r for r in mentioned if r not in covered_regions)

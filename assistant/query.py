@@ -161,8 +161,7 @@ BACK_REFERENCE_ZH_RE = re.compile(
     r"|答案|不同|不一样|不一樣|区别|區別|差别|差別"
     # "万一没做到，要承担什么后果？" (holdout94 cw50, after a question on a quota): falling short of a target the
     # question does not name is falling short of the one just asked about; "没达到比例" names its own
-    r"|(?:没|沒|未)(?:做到|达到|達到|完成|达标|達標)(?=\s*(?:[，,。？?！!；;]|$|的话|的話))"
-    r"|(?:做|达|達|完)不(?:到|成)(?=\s*(?:[，,。？?！!；;]|$|的话|的話))"
+    r"|(?:(?:没|沒|未)(?:做到|达到|達到|完成|达标|達標)|(?:做|达|達|完)不(?:到|成))(?=\s*(?:[，,。？?！!；;]|$|的话|的話))"
 )
 # "改得让视障用户也能用" (so that the partially sighted can use them too): a "too" after 让/使 in its own clause is
 # the question's, not the last question's subject carried over (holdout71 bz58).

@@ -60,6 +60,7 @@ ISSUED_EN = (
 )
 # The plan itself, as a question names it when it asks how long the plan runs.
 PLAN_WORDS = r"方案|计划|文件|规划|\bplans?\b|\bschemes?\b|\bdocuments?\b|\bprogramm?es?\b|\bpaper\b"
+HOW_LONG = r"多久|多长时间|how long"
 QUESTION_KINDS = {
     "quantity": re.compile(
         r"多少|几|多大|规模|目标|how (?:many|much|large|big)|what (?:number|percentage|share|rate)|"
@@ -73,7 +74,7 @@ QUESTION_KINDS = {
         r"哪年|几月|到什么时候|期限|有效|截止|到期|生效|起止|时间跨度|until when|expire|\bvalid|"
         # "how long" asks for the plan's period only of the plan itself: the 低保's grace period, a graduate's five
         # years of follow-up or how often titles are assessed are durations inside a clause (holdout90 cs06)
-        rf"(?:多久|多长时间|how long).{{0,40}}?(?:{PLAN_WORDS})|(?:{PLAN_WORDS}).{{0,40}}?(?:多久|多长时间|how long)|"
+        rf"(?:{HOW_LONG}).{{0,40}}?(?:{PLAN_WORDS})|(?:{PLAN_WORDS}).{{0,40}}?(?:{HOW_LONG})|"
         r"失效|作废|不算数|"  # when it stops counting (holdout80 ci12, "哪天起就不算数了?")
         r"in force|runs? until|end date|last until|time ?span|time ?frame|"  # "title and time span" (holdout55 bj54)
         r"\blapse[sd]?\b|"  # "When does it lapse?" (holdout87 cp48)

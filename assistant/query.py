@@ -138,8 +138,11 @@ BACK_REFERENCE_EN_RE = re.compile(
     # "bodies that carry this out" (holdout65 bt51), "who follows it up?": the last topic as a phrasal verb's object
     r"|\b(?:this|that|it)\s+(?:out|up|through|forward)\b"
     # "how many are planned statewide, all told?" (holdout98 da46, after a question on Jilin's rural assistance
-    # bases): a count whose counted thing is left out is a count of what was just asked about
-    r"|\bhow (?:many|much)\s+(?:are|is|were|was|will|would|should|must|can|could|have|has)\b",
+    # bases): a count whose counted thing is left out is a count of what was just asked about. The verb must come
+    # straight to a participle or "there": "How much is the levy?" names what it counts.
+    r"|\bhow (?:many|much)\s+(?:are|is|were|was|will be|would be|should be|must be|can be|could be|have been"
+    r"|has been)\s+(?:\w+ed|built|paid|set|given|made|held|spent|kept|taken|done|run|put|sent|found|seen|shown"
+    r"|there)\b",
     re.IGNORECASE,
 )
 # "符合条件的人会被放进什么库里吗？" (holdout76 ce45): the eligible, those meeting the conditions just asked about

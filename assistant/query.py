@@ -10,28 +10,28 @@ from assistant.glossary import expand, expand_english
 from corpus.regions import LIST_GAP_RE, RegionMention, region_table
 from corpus.script import detect_script, to_simplified
 
+# A count of three regions ("三地", "三个地方", "the three provinces"): it asks of them all, even when it names one of
+# them as an example ("三地在辅助性就业机构（像上海的阳光基地）布点上各有什么要求？", holdout105 dh40). Not "all three",
+# which counts other things ("Will Shanghai pay for all three [certificates]?", holdout81 cj09).
+THREE_REGIONS = (
+    r"三地|三省|三[个個](?:省市|省份|地方|地区|地區)"
+    r"|\b(?:the|these) three (?:regions|provinces|places|documents|plans)\b"
+)
+THREE_REGIONS_RE = re.compile(THREE_REGIONS, re.IGNORECASE)
 # Words that ask for every region side by side ("各地", "三地", "分别", "each region", "compare").
 EACH_REGION_RE = re.compile(
-    r"各地|三地|三省|各省|各个地区|各個地區|每个地区|每個地區|分别|分別|对比|對比|比较|比較|哪些地方|哪个省|哪個省|哪些省"
+    r"各地|各省|各个地区|各個地區|每个地区|每個地區|分别|分別|对比|對比|比较|比較|哪些地方|哪个省|哪個省|哪些省"
     r"|\beach (?:region|province|place|of (?:them|the))\b|\bevery (?:region|province)\b|\ball three\b|\bcompare\b"
     r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b"
     # the plans taken together: "这几份方案", "這三份政策", "地方方案", "these provincial plans"
     r"|这几份|這幾份|这三份|這三份|地方方案|\bthese (?:three )?(?:provincial|regional|local) (?:plans|ones)\b"
     r"|\bthe three plans\b"
     # "三個省市…各有什麼規劃", "三个地方各怎么规定的", "across the three documents", "how do the three regions…"
-    r"|三[个個](?:省市|省份|地方|地区|地區)|\b(?:the|these) three (?:regions|provinces|places|documents|plans)\b"
+    rf"|{THREE_REGIONS}"
     # "the trio of provincial plans", "the three provincial schemes", "all 3 regional documents" (holdout72 ca40; not
     # "these three local schemes were written in answer to a central notice", holdout41 av52, which asks of that notice)
     r"|\btrio\b|\b(?:the|all) (?:three|3)(?: provincial| regional| local)? (?:plans|schemes|documents|programmes)\b"
     r"|哪几个省|哪幾個省|哪几个地|哪幾個地",
-    re.IGNORECASE,
-)
-# A count of three regions ("三地", "三个地方", "the three provinces"): it asks of them all, even when it names one of
-# them as an example ("三地在辅助性就业机构（像上海的阳光基地）布点上各有什么要求？", holdout105 dh40). Not "all three",
-# which counts other things ("Will Shanghai pay for all three [certificates]?", holdout81 cj09).
-THREE_REGIONS_RE = re.compile(
-    r"三地|三省|三[个個](?:省市|省份|地方|地区|地區)"
-    r"|\b(?:the|these) three (?:regions|provinces|places|documents|plans)\b",
     re.IGNORECASE,
 )
 # Words naming the national plan or its issuer ("国务院那份方案", "中央层面", "the State Council's plan"). Of the

@@ -1,6 +1,6 @@
 """A memory of answered questions: which clauses answered the labelled questions most like this one.
 
-The question files (eval/questions/) hold some 6,700 questions, most labelled with the clauses that answer them. A new
+The question files (eval/questions/) hold thousands of questions, most labelled with the clauses that answer them. A new
 question is often a paraphrase of one asked before ("上海郊区低保户的残疾人做劳务协作有年龄限制吗" has been asked five
 ways); the rankings, reading the words, can still prefer a neighbouring clause that shares more of them. The memory
 keeps each labelled question's dense query vector and the ids of its answering clauses; the rescorer reads, for each

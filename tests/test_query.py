@@ -395,6 +395,11 @@ def test_asking_when_it_expires_asks_of_the_plan_in_the_last_questions_region():
     assert resolve_follow_up("那它什麼時候到期？", previous) == "上海 那它什麼時候到期？"
     english = resolve_follow_up("When does it expire?", ["Who coordinates Fujian's plan?"])
     assert english == "When does it expire? (Fujian)"
+    # and after a question on the term, "it" is still the plan (holdout119 dv50)
+    after_term = resolve_follow_up(
+        "And who is supposed to supervise and evaluate it?", ["When does the Fujian plan expire?"]
+    )
+    assert after_term == "And who is supposed to supervise and evaluate it? (Fujian)"
     # naming a region, it asks the last question of that region as before
     assert resolve_follow_up("福建那份又是到哪天截止？", ["上海这份方案管到哪一天为止？"]).startswith("福建这份方案")
 

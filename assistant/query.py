@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.glossary import expand, expand_english
-from corpus.regions import LIST_GAP_RE, RegionMention, region_table
+from corpus.regions import LIST_GAP_MAX, LIST_GAP_RE, RegionMention, region_table
 from corpus.script import detect_script, to_simplified
 
 # A count of three regions ("三地", "三个地方", "the three provinces"): it asks of them all, even when it names one of
@@ -215,6 +215,16 @@ PRONOUN_ZH_RE = re.compile(
 # The same holds the other way round: after "When does the Fujian action plan expire?", "And who is supposed to
 # supervise and evaluate it?" (holdout119 dv50) asks of the plan, not of its term.
 PLAN_TERM_RE = re.compile(r"有效期|效期|到期|失效|\bexpir(?:e|es|ed|y)\b|\bin force\b|\bvalid(?:ity)?\b", re.IGNORECASE)
+# "其他两地呢？", "那另外两个省呢？", "What about the other two?": the covered regions the last question did not ask
+# about. A count or "one" is required ("其他省份的残疾人也能享受吗？" asks about people from elsewhere, not of the other
+# plans).
+OTHER_REGIONS_RE = re.compile(
+    r"(?:其他|其它|其余|其餘|另外|剩下的?|剩余的?|剩餘的?)(?:两|兩|二|那两|那兩)(?:个|個)?(?:地|省|地方|地区|地區|省市|省份|家|份)?"
+    r"|另(?:两|兩)(?:个|個)?(?:地|省|地方|地区|地區|省市|省份|家|份)?"
+    r"|另一(?:个|個)?(?:地|省|地方|地区|地區|省市|省份|家|份)|剩下(?:的|那)(?:个|個)?(?:地方|省|地区|地區|份)?"
+    r"|\bthe (?:other|remaining) (?:two|2|one|region|province|plan)\b|\bthe two others\b",
+    re.IGNORECASE,
+)
 POINTER_MAX_WORDS = 7
 POINTER_MAX_CJK = 15
 # A word of likeness points back however long the question ("同样的情况放到吉林，多招了残疾人的单位也能拿奖励吗？",
@@ -318,7 +328,7 @@ def understand(
     region: str | None = None,
 ) -> Query:
     """Resolve a follow-up, detect language and regions, and decide how results are restricted."""
-    rewritten = resolve_follow_up(question, history)
+    rewritten = resolve_follow_up(question, history, covered_regions)
     mentions = region_table().find(rewritten)
     central = _beijing_as_central_government(rewritten, mentions)
     mentions = [m for m in mentions if m not in central]
@@ -360,13 +370,19 @@ def understand(
     )
 
 
-def resolve_follow_up(question: str, history: Sequence[str]) -> str:
-    """The question made self-contained using the previous one; unchanged when it is not a follow-up."""
+def resolve_follow_up(question: str, history: Sequence[str], covered_regions: Sequence[str] = ()) -> str:
+    """The question made self-contained using the previous one; unchanged when it is not a follow-up.
+    ``covered_regions`` are what "the other two" can mean."""
     if not history:
         return question
-    previous = resolve_follow_up(history[-1], history[:-1])
+    previous = resolve_follow_up(history[-1], history[:-1], covered_regions)
     table = region_table()
     mentions = table.find(question)
+    if not mentions and OTHER_REGIONS_RE.search(question):
+        asked_before = {m.region for m in table.find(previous)}
+        others = [region for region in covered_regions if region not in asked_before]
+        if asked_before and others:
+            return _asked_of(previous, others, question)
     core = _without_mentions(question, mentions)
     remainder = FOLLOW_UP_FILLER_RE.sub("", core)
     own_words = CONNECTIVES_RE.sub("", remainder)
@@ -407,6 +423,17 @@ def resolve_follow_up(question: str, history: Sequence[str]) -> str:
     # regions and what it asked) with the new subject. On the development follow-ups this ranks better than the
     # new subject with the regions alone (success@1 24 of 29 against 21).
     return f"{previous} {topic}"
+
+
+def _asked_of(previous: str, regions: Sequence[str], question: str) -> str:
+    """The previous question asked of ``regions`` instead of the ones it named ("其他两地呢？" after a question on
+    Fujian asks it of Shanghai and Jilin), with the question's own words when it asks something of its own."""
+    table = region_table()
+    language = question_language(previous)
+    names = CONNECTOR[language].join(table.english_name(r) if language == "en" else r for r in regions)
+    moved = _replace_mentions(previous, table.find(previous), names)
+    remainder = FOLLOW_UP_FILLER_RE.sub("", OTHER_REGIONS_RE.sub("", question))
+    return f"{moved} {question}" if QUESTION_WORD_RE.search(remainder) else moved
 
 
 def _in_previous_regions(question: str, previous_mentions: Sequence[RegionMention]) -> str:
@@ -554,6 +581,15 @@ def _spliced(text: str, mentions: Sequence[RegionMention], replacement: Callable
 
 
 def _replace_mentions(text: str, mentions: Sequence[RegionMention], replacement: str) -> str:
-    """Put ``replacement`` where the first mention stood and drop the others."""
-    first = min((m.start for m in mentions), default=None)
-    return _spliced(text, mentions, lambda mention: replacement if mention.start == first else "")
+    """Put ``replacement`` where the first mention stood and drop the others, each with the list separator before
+    it: "上海和吉林对…" asked of Fujian is "福建对…", not "福建和对…"."""
+    spans: list[tuple[int, int]] = []
+    for mention in sorted(mentions, key=lambda m: m.start):
+        gap = text[spans[-1][1] : mention.start] if spans else None
+        if gap is not None and len(gap) <= LIST_GAP_MAX and LIST_GAP_RE.fullmatch(gap):
+            spans[-1] = (spans[-1][0], mention.end)
+        else:
+            spans.append((mention.start, mention.end))
+    for start, end in reversed(spans):
+        text = text[:start] + (replacement if start == spans[0][0] else "") + text[end:]
+    return text

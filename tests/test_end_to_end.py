@@ -126,6 +126,16 @@ def test_a_follow_up_that_points_back_is_answered_in_scope(real_assistant):
     assert chinese.in_scope and chinese.passages[0].clause.id == "fujian-5-3"
 
 
+def test_the_other_two_are_the_covered_regions_the_last_question_left_out(real_assistant):
+    for question, previous in (
+        ("其他两地呢？", "福建对盲人医疗按摩诊所有哪些扶持?"),
+        ("What about the other two?", "What support does a blind massage clinic receive in Fujian?"),
+    ):
+        answer = real_assistant.ask(question, history=[previous])
+        assert answer.regions == ("上海", "吉林")
+        assert [p.clause.id for p in answer.passages[:2]] == ["shanghai-3-8", "jilin-2-3-7"]
+
+
 def test_asking_the_same_question_of_another_region_is_a_follow_up(real_assistant):
     english = real_assistant.ask(
         "Same question for Jilin.", history=["What support does a blind massage clinic receive in Fujian?"]

@@ -404,6 +404,24 @@ def test_asking_when_it_expires_asks_of_the_plan_in_the_last_questions_region():
     assert resolve_follow_up("福建那份又是到哪天截止？", ["上海这份方案管到哪一天为止？"]).startswith("福建这份方案")
 
 
+def test_the_other_regions_are_the_covered_ones_the_last_question_did_not_name():
+    covered = ["上海", "吉林", "福建"]
+    other_two = understand("其他两地呢？", covered, ["福建的方案什么时候到期？"])
+    assert (other_two.rewritten, other_two.regions) == ("上海和吉林的方案什么时候到期？", ("上海", "吉林"))
+    english = understand("And the remaining one?", covered, ["What do Shanghai and Fujian offer blind masseurs?"])
+    assert (english.rewritten, english.regions) == ("What do Jilin offer blind masseurs?", ("吉林",))
+    # with a question of its own, its words are kept
+    own = understand("那另外两个省是怎么规定的？", covered, ["上海对盲人按摩有什么扶持？"])
+    assert own.regions == ("吉林", "福建") and own.rewritten.endswith("那另外两个省是怎么规定的？")
+    # "other provinces'" people are not the other plans: no count, no switch
+    assert understand("其他省份的残疾人也能享受吗？", covered, ["上海对盲人按摩有什么扶持？"]).regions == ("上海",)
+
+
+def test_a_region_asked_instead_of_a_list_takes_the_lists_place_with_its_separators():
+    assert resolve_follow_up("那福建呢？", ["上海和吉林对盲人按摩有什么扶持？"]) == "福建对盲人按摩有什么扶持？"
+    assert resolve_follow_up("What about Jilin?", ["What do Shanghai and Fujian offer?"]) == "What do Jilin offer?"
+
+
 def test_a_complete_question_is_not_rewritten_even_with_history():
     assert resolve_follow_up("福建有哪些税费优惠?", ["上海对盲人医疗按摩诊所有哪些扶持?"]) == "福建有哪些税费优惠?"
     long_english = "Which companies must hire disabled people under the quota rules?"

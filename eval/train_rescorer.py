@@ -53,7 +53,9 @@ TRAINING_FILES = (
     "holdout78", "holdout79", "holdout80", "holdout81", "holdout82", "holdout83", "holdout84", "holdout85",
     "holdout86", "holdout87", "holdout88", "holdout89", "holdout90", "holdout91", "holdout92", "holdout93",
     "holdout94", "holdout95", "holdout96", "holdout97", "holdout98", "holdout99", "holdout100", "holdout101",
-    "holdout102", "holdout103", "holdout104", "holdout105", "holdout106", "holdout107",
+    "holdout102", "holdout103", "holdout104", "holdout105", "holdout106", "holdout107", "holdout108", "holdout109",
+    "holdout110", "holdout111", "holdout112", "holdout113", "holdout114", "holdout115", "holdout116", "holdout117",
+    "holdout118", "holdout119",
 )  # fmt: skip
 # scikit-learn's C (inverse L2 strength). Cross-validated on the training files, 0.1, 1 and 10 rank within three
 # questions of each other; 1 is the library's default.

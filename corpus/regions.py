@@ -114,10 +114,11 @@ LIST_GAP_RE = re.compile(rf"\s*(?:[{''.join(sorted(LIST_SEPARATORS))}&]|\b(?:and
 LIST_GAP_MAX = len(" and ")
 # A preposition before the list starts it as the text's start would: "在吉、閩兩省" (holdout62 bq52), "对沪吉两地".
 LIST_LEADERS = frozenset("在对對于於从從到向比")
-# "沪、吉两边…" (both sides, holdout112 do41) ends a list as "两地" does.
+# "沪、吉两边…" (both sides, holdout112 do41) ends a list as "两地" does, and so does "沪、吉这两个地方" (these two
+# places, holdout125 eb41).
 LIST_ENDINGS = (
     "两地", "三地", "四地", "等地", "两省", "三省", "等省", "地区", "省份", "两份", "三份", "两个", "三个",
-    "两边", "三边",
+    "两边", "三边", "这两", "这三", "这几", "那两", "那三", "俩",
 )  # fmt: skip
 
 

@@ -447,6 +447,9 @@ def test_unsafe_abbreviations_never_match(table: RegionTable, char: str) -> None
         ("沪宁两地", ["上海"]),
         ("滬吉兩份文件第一段講的制定依據", ["上海", "吉林"]),  # 两份 (two documents) ends a list, as 两地 does
         ("沪、吉两边对岁数卡得严不严？", ["上海", "吉林"]),  # 两边 (both sides), holdout112 do41
+        ("沪、吉这两个地方，高校里有残障学生", ["上海", "吉林"]),  # 这两个 (these two), holdout125 eb41
+        ("闽、沪那两个省怎么规定", ["福建", "上海"]),
+        ("吉这个地方", []),  # no region beside it
         # In an English sentence, with spaces and "and" between the items (holdout88 cq37, cq38).
         ("How long does 低保 linger in 沪, 吉, 闽?", ["上海", "吉林", "福建"]),
         ("Across 沪, 吉 and 闽, who reviews progress?", ["上海", "吉林", "福建"]),

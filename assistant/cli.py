@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -134,6 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("policyqa: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of the output left early (`policyqa clauses --json | head`): stop quietly, as a Unix filter does.
+        # Python would otherwise print a second error when it flushes stdout on exit, so point stdout at devnull.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the status a shell reports for a filter killed this way
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:

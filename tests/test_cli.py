@@ -220,6 +220,19 @@ def test_a_usage_hint_names_a_command_that_exists(settings):
     assert hint.group(1) == "policyqa --help"
 
 
+def test_a_reader_that_stops_early_gets_no_traceback():
+    # `policyqa clauses --json | head -c 10`: the JSON (about 50 KB) outlasts the reader, and writing the rest fails.
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+    command = [sys.executable, "-m", "assistant", "clauses", "--json"]
+    writer = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert writer.stdout is not None and writer.stderr is not None
+    assert writer.stdout.read(10).startswith(b"[")
+    writer.stdout.close()
+    errors = writer.stderr.read().decode("utf-8")
+    assert writer.wait(timeout=TIMEOUT) == 141
+    assert errors == ""
+
+
 def test_help_exits_0_and_lists_the_commands():
     result = run_cli("--help")
     assert result.returncode == 0, result.stderr

@@ -221,13 +221,20 @@ def test_a_usage_hint_names_a_command_that_exists(settings):
 
 
 def test_a_reader_that_stops_early_gets_no_traceback():
-    # `policyqa clauses --json | head -c 10`: the JSON (about 50 KB) outlasts the reader, and writing the rest fails.
+    # `policyqa clauses --json | head -c 10`. The pipe is shrunk to one page (Linux's F_SETPIPE_SZ) before the command
+    # starts, so the JSON (about 50 KB) cannot all fit in it and some write must come after the reader has gone.
+    fcntl = pytest.importorskip("fcntl")
+    if not hasattr(fcntl, "F_SETPIPE_SZ"):
+        pytest.skip("needs Linux's F_SETPIPE_SZ to make the pipe smaller than the output")
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
     env = dict(os.environ, HF_HUB_OFFLINE="1")
     command = [sys.executable, "-m", "assistant", "clauses", "--json"]
-    writer = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert writer.stdout is not None and writer.stderr is not None
-    assert writer.stdout.read(10).startswith(b"[")
-    writer.stdout.close()
+    writer = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=write_end, stderr=subprocess.PIPE)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as reader:
+        assert reader.read(10).startswith(b"[")
+    assert writer.stderr is not None
     errors = writer.stderr.read().decode("utf-8")
     assert writer.wait(timeout=TIMEOUT) == 141
     assert errors == ""

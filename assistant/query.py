@@ -378,11 +378,12 @@ def resolve_follow_up(question: str, history: Sequence[str], covered_regions: Se
     previous = resolve_follow_up(history[-1], history[:-1], covered_regions)
     table = region_table()
     mentions = table.find(question)
+    previous_mentions = table.find(previous)
     if not mentions and OTHER_REGIONS_RE.search(question):
-        asked_before = {m.region for m in table.find(previous)}
+        asked_before = {m.region for m in previous_mentions}
         others = [region for region in covered_regions if region not in asked_before]
         if asked_before and others:
-            return _asked_of(previous, others, question)
+            return _asked_of(previous, previous_mentions, others, question)
     core = _without_mentions(question, mentions)
     remainder = FOLLOW_UP_FILLER_RE.sub("", core)
     own_words = CONNECTIVES_RE.sub("", remainder)
@@ -398,7 +399,6 @@ def resolve_follow_up(question: str, history: Sequence[str], covered_regions: Se
         or _asks_only_who_is_responsible(core)
         or _points_back(question, core, len({m.region for m in mentions}))
     )
-    previous_mentions = table.find(previous)
     asks_of_the_plan = PLAN_TERM_RE.search(question) or (
         PLAN_TERM_RE.search(previous) and QUESTION_WORD_RE.search(question)
     )
@@ -425,13 +425,13 @@ def resolve_follow_up(question: str, history: Sequence[str], covered_regions: Se
     return f"{previous} {topic}"
 
 
-def _asked_of(previous: str, regions: Sequence[str], question: str) -> str:
-    """The previous question asked of ``regions`` instead of the ones it named ("其他两地呢？" after a question on
-    Fujian asks it of Shanghai and Jilin), with the question's own words when it asks something of its own."""
-    table = region_table()
+def _asked_of(previous: str, previous_mentions: Sequence[RegionMention], regions: Sequence[str], question: str) -> str:
+    """The previous question asked of ``regions`` instead of the ones it named (``previous_mentions``): "其他两地呢？"
+    after a question on Fujian asks it of Shanghai and Jilin, with the question's own words when it asks something
+    of its own."""
     language = question_language(previous)
-    names = CONNECTOR[language].join(table.english_name(r) if language == "en" else r for r in regions)
-    moved = _replace_mentions(previous, table.find(previous), names)
+    names = CONNECTOR[language].join(region_table().english_name(r) if language == "en" else r for r in regions)
+    moved = _replace_mentions(previous, previous_mentions, names)
     remainder = FOLLOW_UP_FILLER_RE.sub("", OTHER_REGIONS_RE.sub("", question))
     return f"{moved} {question}" if QUESTION_WORD_RE.search(remainder) else moved
 
@@ -583,13 +583,11 @@ def _spliced(text: str, mentions: Sequence[RegionMention], replacement: Callable
 def _replace_mentions(text: str, mentions: Sequence[RegionMention], replacement: str) -> str:
     """Put ``replacement`` where the first mention stood and drop the others, each with the list separator before
     it: "上海和吉林对…" asked of Fujian is "福建对…", not "福建和对…"."""
-    spans: list[tuple[int, int]] = []
+    lists: list[RegionMention] = []  # runs of mentions joined by list separators, each as one mention
     for mention in sorted(mentions, key=lambda m: m.start):
-        gap = text[spans[-1][1] : mention.start] if spans else None
+        gap = text[lists[-1].end : mention.start] if lists else None
         if gap is not None and len(gap) <= LIST_GAP_MAX and LIST_GAP_RE.fullmatch(gap):
-            spans[-1] = (spans[-1][0], mention.end)
+            lists[-1] = replace(lists[-1], end=mention.end, surface=text[lists[-1].start : mention.end])
         else:
-            spans.append((mention.start, mention.end))
-    for start, end in reversed(spans):
-        text = text[:start] + (replacement if start == spans[0][0] else "") + text[end:]
-    return text
+            lists.append(mention)
+    return _spliced(text, lists, lambda mention: replacement if mention is lists[0] else "")

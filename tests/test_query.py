@@ -323,6 +323,18 @@ def test_explicit_region_overrides_the_question():
             "Jilin crackdown on bosses trampling disabled staff's rights — what's planned? OK, and over in Jilin, how's"
             " that dealt with?",
         ),
+        # "that" as the object of "handle", before a dash (holdout129 ef46); "this problem of …" names its own thing.
+        (
+            "How does Jilin handle that — do they charge anything?",
+            ["Is there a limit on how much free skills training a disabled person can get in Shanghai?"],
+            "Is there a limit on how much free skills training a disabled person can get in Jilin? How does Jilin"
+            " handle that — do they charge anything?",
+        ),
+        (
+            "How does Jilin handle this problem of employers refusing to hire deaf applicants?",
+            ["Is there a limit on how much free skills training a disabled person can get in Shanghai?"],
+            "How does Jilin handle this problem of employers refusing to hire deaf applicants?",
+        ),
         (
             "Shanghai, same question?",
             ["Autism and job hunting: anything tailored in Fujian?"],

@@ -158,9 +158,17 @@ NOTICE_RE = re.compile(r"通知》|〔\d{4}〕")
 PERIOD_RE = re.compile(r"有效期|\d{4}年\d{1,2}月")
 DIGIT_RE = re.compile(r"\d")
 # From the question memory (assistant/memory.py): the cosine of the most similar remembered question the candidate
-# answers, that against the best candidate's, 1/rank among the remembered candidates, and how nearly it is their
-# first (below).
-MEMORY_FEATURES = ("memory.similarity", "memory.gap", "memory.reciprocal_rank", "memory.first")
+# answers, that against the best candidate's, 1/rank among the remembered candidates, how nearly it is their
+# first (below), and the most words one of its remembered questions shares with this one, that against the best
+# candidate's (QuestionMemory.shared_words).
+MEMORY_FEATURES = (
+    "memory.similarity",
+    "memory.gap",
+    "memory.reciprocal_rank",
+    "memory.first",
+    "memory.words",
+    "memory.words_gap",
+)
 # "First" among the remembered candidates fades to 0 over this much cosine below the best. A bare 1-for-first flag
 # turned a tie into a verdict: in holdout92 cu38 and cu40 two remembered questions 0.006 and 0.004 apart, one sharing
 # only the question's frame ("…does each of the three provinces…"), swung the clause by over 2 log-odds.
@@ -222,19 +230,21 @@ def answer_type_matches(kinds: dict[str, bool], facts: np.ndarray) -> np.ndarray
     return np.stack(columns, axis=1)
 
 
-def memory_columns(similarities: np.ndarray) -> np.ndarray:
-    """``MEMORY_FEATURES`` from each candidate's memory similarity (0: it answers no remembered question)."""
+def memory_columns(similarities: np.ndarray, shared_words: np.ndarray | None = None) -> np.ndarray:
+    """``MEMORY_FEATURES`` from each candidate's memory similarity (0: it answers no remembered question) and the
+    words its remembered questions share with this one (none: 0)."""
     similarities = np.asarray(similarities, dtype=np.float64)
     remembered = similarities > 0
     if not remembered.any():
         return np.zeros((len(similarities), len(MEMORY_FEATURES)))
+    shared = np.zeros(len(similarities)) if shared_words is None else np.asarray(shared_words, dtype=np.float64)
     order = np.lexsort((np.arange(len(similarities)), -similarities))
     rank = np.empty(len(similarities))
     rank[order] = np.arange(1, len(similarities) + 1)
     reciprocal = np.where(remembered, 1 / rank, 0.0)
     gap = similarities - similarities.max()
     nearly_first = np.where(remembered, np.clip(1 + gap / MEMORY_TIE_WIDTH, 0.0, 1.0), 0.0)
-    return np.stack([similarities, gap, reciprocal, nearly_first], axis=1)
+    return np.stack([similarities, gap, reciprocal, nearly_first, shared, shared - shared.max()], axis=1)
 
 
 def candidate_features(
@@ -243,10 +253,12 @@ def candidate_features(
     english: bool,
     answer_types: np.ndarray | None = None,
     remembered: np.ndarray | None = None,
+    shared_words: np.ndarray | None = None,
 ) -> np.ndarray:
     """A row of ``ALL_FEATURE_NAMES`` for each of ``rows``; ``rankings`` are lists of hits (``.row``, ``.score``)
-    best first, one per name in ``RANKINGS``; ``answer_types`` the rows' ``answer_type_matches`` and ``remembered``
-    their question-memory similarities (none: zeros)."""
+    best first, one per name in ``RANKINGS``; ``answer_types`` the rows' ``answer_type_matches``, ``remembered``
+    their question-memory similarities and ``shared_words`` the words their remembered questions share with this
+    one (none: zeros)."""
     if len(rankings) != len(RANKINGS):
         raise ValueError(f"{len(rankings)} rankings; the rescorer reads {len(RANKINGS)}: {', '.join(RANKINGS)}")
     columns = []
@@ -270,7 +282,11 @@ def candidate_features(
     base = base.transpose(1, 0, 2).reshape(len(rows), len(RANKINGS) * len(PER_RANKING))
     if answer_types is None:
         answer_types = np.zeros((len(rows), len(ANSWER_TYPE_PAIRS)))
-    memory = memory_columns(remembered) if remembered is not None else np.zeros((len(rows), len(MEMORY_FEATURES)))
+    memory = (
+        memory_columns(remembered, shared_words)
+        if remembered is not None
+        else np.zeros((len(rows), len(MEMORY_FEATURES)))
+    )
     base = np.hstack([base, answer_types, memory])
     return np.hstack([base, base * float(english)])
 

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.glossary import expand_english
-from assistant.memory import QuestionMemory
+from assistant.memory import QuestionMemory, asked_text, question_words
 from assistant.query import Query
 from assistant.rescore import RANKINGS as RESCORER_RANKINGS
 from assistant.rescore import (
@@ -531,6 +531,13 @@ class HybridRetriever:
         similarities = self.memory.similarities(self.late.dense.query_vector(query), clause_ids)
         return similarities if similarities.any() else None
 
+    def shared_words(self, query: Query, rows: Sequence[int]) -> np.ndarray:
+        """Each row's most words shared with a remembered question it answers (QuestionMemory.shared_words); call
+        only with a memory."""
+        assert self.memory is not None
+        words = question_words(asked_text(query.topic, query.expansion))
+        return self.memory.shared_words(words, [self.clauses[row].id for row in rows])
+
     def by_answer_type(self, query: Query, fused: list[Hit]) -> list[Hit]:
         """A list too short to rescore: the clauses of the kinds the question asks for first, else the fusion's
         order. Over the national introduction's two paragraphs "what did the local governments do?" wants the one
@@ -558,6 +565,7 @@ class HybridRetriever:
             query.language == "en",
             self.answer_types(query, inputs.candidates),
             remembered,
+            None if remembered is None else self.shared_words(query, inputs.candidates),
         )
         probabilities = 1 / (1 + np.exp(-rescorer.log_odds(features)))
         order = rescorer.order(features, inputs.candidates)

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.api import Assistant
-from assistant.memory import QuestionMemory
+from assistant.memory import QuestionMemory, asked_text, question_words
 from assistant.query import Query, understand
 from assistant.rescore import (
     ALL_FEATURE_NAMES,
@@ -55,7 +55,8 @@ TRAINING_FILES = (
     "holdout94", "holdout95", "holdout96", "holdout97", "holdout98", "holdout99", "holdout100", "holdout101",
     "holdout102", "holdout103", "holdout104", "holdout105", "holdout106", "holdout107", "holdout108", "holdout109",
     "holdout110", "holdout111", "holdout112", "holdout113", "holdout114", "holdout115", "holdout116", "holdout117",
-    "holdout118", "holdout119",
+    "holdout118", "holdout119", "holdout120", "holdout121", "holdout122", "holdout123", "holdout124", "holdout125",
+    "holdout126", "holdout127",
 )  # fmt: skip
 # scikit-learn's C (inverse L2 strength). Cross-validated on the training files, 0.1, 1 and 10 rank within three
 # questions of each other; 1 is the library's default.
@@ -74,11 +75,12 @@ class Search:
     gold: np.ndarray
     fused_first: int | None
     # For the question memory (assistant/memory.py): whose search it is, its dense query vector, the ids of the
-    # clauses that answer it, and its candidates' ids.
+    # clauses that answer it, its candidates' ids, and what it asks (asked_text).
     question_id: str = ""
     query_vector: np.ndarray | None = None
     answers: tuple[str, ...] = ()
     candidate_ids: tuple[str, ...] = ()
+    text: str = ""
 
 
 def searches(assistant: Assistant, files: Sequence[str], memory: QuestionMemory | None = None) -> list[Search]:
@@ -131,6 +133,7 @@ def searches(assistant: Assistant, files: Sequence[str], memory: QuestionMemory 
                             np.asarray(hybrid.late.dense.query_vector(search_query), dtype=np.float32).reshape(-1),
                             answers,
                             tuple(clauses[row].id for row in inputs.candidates),
+                            asked_text(search_query.topic, search_query.expansion),
                         )
                     )
     hybrid.memory = kept_memory
@@ -170,19 +173,20 @@ def _region_searches(query: Query, gold: dict[str, list[Range]]) -> list[tuple[Q
 
 
 def question_memory(found: Sequence[Search], embedder_id: str, corpus_clause_ids: Iterable[str]) -> QuestionMemory:
-    """One remembered question per question id: its query vector and every clause that answers any of its searches
-    (a question asked of several regions is searched once per region, with the same vector)."""
-    entries: dict[str, tuple[str, np.ndarray, dict[str, None]]] = {}
+    """One remembered question per question id: its query vector, what it asks and every clause that answers any of
+    its searches (a question asked of several regions is searched once per region, with the same vector and words)."""
+    entries: dict[str, tuple[str, np.ndarray, str, dict[str, None]]] = {}
     for search in found:
-        _, _, answers = entries.setdefault(search.question_id, (search.file, search.query_vector, {}))
-        answers.update(dict.fromkeys(search.answers))
+        entry = entries.setdefault(search.question_id, (search.file, search.query_vector, search.text, {}))
+        entry[3].update(dict.fromkeys(search.answers))
     return QuestionMemory(
         embedder_id,
         tuple(entries),
-        tuple(file for file, _, _ in entries.values()),
-        tuple(tuple(answers) for _, _, answers in entries.values()),
-        np.vstack([vector for _, vector, _ in entries.values()]).astype(np.float16).astype(np.float32),
+        tuple(file for file, _, _, _ in entries.values()),
+        tuple(tuple(answers) for _, _, _, answers in entries.values()),
+        np.vstack([vector for _, vector, _, _ in entries.values()]).astype(np.float16).astype(np.float32),
         frozenset(corpus_clause_ids),
+        tuple(text for _, _, text, _ in entries.values()),
     )
 
 
@@ -199,7 +203,7 @@ def remembering(search: Search, memory: QuestionMemory) -> np.ndarray | None:
     similarities = memory.similarities(search.query_vector, search.candidate_ids)
     if not similarities.any():
         return None
-    columns = memory_columns(similarities)
+    columns = memory_columns(similarities, memory.shared_words(question_words(search.text), search.candidate_ids))
     features = search.features.copy()
     english = float(search.language == "en")
     features[:, MEMORY_COLUMNS] = np.hstack([columns, columns * english])

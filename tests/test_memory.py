@@ -10,7 +10,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from assistant.memory import MEMORY_FILE, VECTORS_FILE, MemoryFileError, QuestionMemory
+from assistant.memory import MEMORY_FILE, VECTORS_FILE, MemoryFileError, QuestionMemory, question_words
 from assistant.query import understand
 from assistant.rescore import (
     ALL_FEATURE_NAMES,
@@ -38,6 +38,7 @@ def memory(embedder_id: str = "fake/hashing") -> QuestionMemory:
         (("a",), ("a", "c"), ("b",)),
         np.vstack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1)]),
         frozenset({"a", "b", "c", "never-asked", "x", "y", "z", "w"}),
+        ("残保金 减缴", "公示 统计", "考试 录用"),
     )
 
 
@@ -72,6 +73,7 @@ def test_a_query_vectors_cosines_are_computed_once_and_match_each_question():
         tuple((f"c{i % 40}",) for i in range(500)),
         vectors,
         frozenset(f"c{i}" for i in range(40)),
+        ("",) * 500,
     )
     query = vectors[3] * 0.5 + vectors[9] * 0.5
     np.testing.assert_allclose(large.cosines(query), vectors @ query, rtol=1e-5, atol=1e-6)
@@ -93,6 +95,7 @@ def test_the_memory_files_read_back_and_belong_to_one_embedder(tmp_path):
     read = QuestionMemory.read(tmp_path)
     assert read.question_ids == ("q1", "q2", "q3") and read.answers == (("a",), ("a", "c"), ("b",))
     assert read.seen == memory().seen and read.has_seen(["a", "x"]) and not read.has_seen(["a", "added-later"])
+    assert read.texts == memory().texts
     assert np.allclose(read.vectors, memory().vectors, atol=1e-3)  # float16 on disk
     assert QuestionMemory.for_embedder("fake/hashing", tmp_path) is not None
     assert QuestionMemory.for_embedder("st:BAAI/bge-m3", tmp_path) is None
@@ -122,6 +125,32 @@ def test_memory_columns_rank_only_the_remembered_candidates():
     assert named["memory.reciprocal_rank"] == pytest.approx([0.5, 0.0, 1.0])  # unremembered: no rank at all
     assert named["memory.first"].tolist() == [0.0, 0.0, 1.0]
     assert not memory_columns(np.zeros(3)).any()
+
+
+def test_question_words_are_chinese_character_pairs_and_english_words_but_function_words():
+    assert question_words("残保金能少交") == {"残保", "保金", "金能", "能少", "少交"}
+    assert question_words("Does the levy get cut? 残保金") == {"levy", "get", "cut", "残保", "保金"}
+    assert question_words("") == frozenset()
+
+
+def test_a_clause_scores_the_most_words_one_of_its_remembered_questions_shares():
+    # a answers q1 ("残保金 减缴": 残保, 保金, 减缴) and q2 ("公示 统计": 公示, 统计); b answers q3; never-asked none.
+    shared = memory().shared_words(question_words("残保金 公示"), ["a", "b", "never-asked"])
+    assert shared == pytest.approx([2 * 2 / (3 + 3), 0.0, 0.0])  # q1 shares 残保, 保金 of its three
+    assert memory().shared_words(frozenset(), ["a"]).tolist() == [0.0]
+    assert memory().without(question_ids=["q1"]).shared_words(question_words("残保金 公示"), ["a"]) == pytest.approx(
+        [2 * 1 / (3 + 2)]  # only q2 is left: 公示
+    )
+
+
+def test_memory_columns_read_the_shared_words_beside_the_cosines():
+    named = dict(
+        zip(MEMORY_FEATURES, memory_columns(np.array([0.9, 0.8, 0.0]), np.array([0.2, 0.5, 0.0])).T, strict=True)
+    )
+    assert named["memory.words"].tolist() == [0.2, 0.5, 0.0]
+    assert named["memory.words_gap"] == pytest.approx([-0.3, 0.0, -0.5])
+    assert named["memory.first"].tolist()[0] == 1.0  # the cosines still decide which is first
+    assert not memory_columns(np.zeros(2), np.array([0.4, 0.1])).any()  # nothing remembered: nothing read
 
 
 def test_memory_first_fades_over_a_near_tie_instead_of_flipping():
@@ -260,6 +289,34 @@ def test_a_paraphrase_of_remembered_questions_finds_the_clause_they_were_answere
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "own_file", "answer", "by_cosines_alone"),
+    [
+        # test t14: the nearest remembered questions ask about Jilin's skills contests (jilin-2-4-9)
+        ("Does Jilin hold an entrepreneurship competition for disabled people?", "test", "jilin-2-2-3", "jilin-2-4-9"),
+        # holdout45 az31: Fujian's clause on disabled people in poverty-lifted areas against its rural clause
+        ("福建脫貧戶裡的身障者,有哪些管道幫他們穩住飯碗?", "holdout45", "fujian-4-2", "fujian-4-1"),
+    ],
+)
+def test_the_words_remembered_questions_share_decide_between_close_cosines(
+    real_assistant, question, own_file, answer, by_cosines_alone
+):
+    hybrid_search = real_assistant.retrievers["hybrid"]
+    shipped = hybrid_search.memory
+    try:
+        hybrid_search.memory = shipped.without(files=[own_file])
+        with_words = real_assistant.ask(question).passages[0].clause.id
+        # every candidate sharing nothing: the memory reads the cosines alone
+        hybrid_search.shared_words = lambda query, rows: np.zeros(len(rows))
+        without_words = real_assistant.ask(question).passages[0].clause.id
+    finally:
+        hybrid_search.memory = shipped
+        del hybrid_search.shared_words
+    assert with_words == answer
+    assert without_words == by_cosines_alone
+
+
+@pytest.mark.slow
 def test_the_shipped_memory_and_its_model_are_what_training_makes(real_assistant, training_searches):
     from eval.train_rescorer import REGULARISATION, TRAINING_FILES, fit, with_own_file_forgotten
 
@@ -270,7 +327,7 @@ def test_the_shipped_memory_and_its_model_are_what_training_makes(real_assistant
     assert shipped_model.trained_on == TRAINING_FILES
     made, found = training_searches
     assert made.question_ids == shipped.question_ids and made.answers == shipped.answers
-    assert made.seen == shipped.seen
+    assert made.seen == shipped.seen and made.texts == shipped.texts
     assert set(made.files) == set(TRAINING_FILES)
     # float16 on disk; another machine's arithmetic may move the last digits.
     assert float(np.min(np.sum(made.vectors * shipped.vectors, axis=1))) > 0.999

@@ -138,6 +138,10 @@ def test_a_clause_scores_the_most_words_one_of_its_remembered_questions_shares()
     shared = memory().shared_words(question_words("残保金 公示"), ["a", "b", "never-asked"])
     assert shared == pytest.approx([2 * 2 / (3 + 3), 0.0, 0.0])  # q1 shares 残保, 保金 of its three
     assert memory().shared_words(frozenset(), ["a"]).tolist() == [0.0]
+    remembered, words = memory(), question_words("残保金 公示 统计")
+    overlaps = remembered.word_overlaps(words)  # every question: q1 残保 保金 of 3, q2 公示 统计 of 2, q3 nothing
+    assert overlaps == pytest.approx([2 * 2 / (4 + 3), 2 * 2 / (4 + 2), 0.0])
+    assert remembered.word_overlaps(frozenset(words)) is overlaps  # the same words again: kept, not counted again
     assert memory().without(question_ids=["q1"]).shared_words(question_words("残保金 公示"), ["a"]) == pytest.approx(
         [2 * 1 / (3 + 2)]  # only q2 is left: 公示
     )

@@ -100,6 +100,8 @@ FOLLOW_UP_EN_RE = re.compile(rf"^\s*(?:{EN_FOLLOW_UP_OPENING})\b", re.IGNORECASE
 # so has at most 14 words.
 FOLLOW_UP_EN_ENDING_RE = re.compile(rf"\b(?:{EN_FOLLOW_UP_ENDING})\s*[?.!]*\s*$", re.IGNORECASE)
 FOLLOW_UP_ENDING_MAX_WORDS = 14
+# After "that"/"this" standing for a thing: the end of the sentence or clause, or a dash ("handle that — do they…").
+THING_ENDS = r"(?=\s*(?:[?.!,;:—–]|\s-\s|$))"
 # A question that points back at the last topic ("When did it come into force?", "Is there anything comparable on the
 # Jilin side?", "这个补贴要申请吗?") leans on it, however long it is. "it" that points nowhere ("Is it possible to…",
 # "it is hard to…") does not count.
@@ -117,11 +119,11 @@ BACK_REFERENCE_EN_RE = re.compile(
     r"|managed|regulated|done|organi[sz]ed|arranged)\b"
     # "How does Jilin handle that — do they charge anything?" (holdout129 ef46): the same, as an object
     r"|\b(?:handles?|handling|deals? with|treats?|tackles?|manages?|regulates?|organi[sz]es?|arranges?)"
-    r" (?:that|this)\b(?=\s*(?:[?.!,;:—–]|-\s|$))"
+    rf" (?:that|this)\b{THING_ENDS}"
     # "what can people get done there?": the place just asked about ("is there", "there are" do not count)
     r"|\bthere\b(?=\s*(?:[?.!,;]|$))"
     # "that"/"this" standing for a thing ("an age limit for that?", "anything like that"), not introducing a clause
-    r"|\b(?:that|this)\b(?=\s*(?:[?.!,;:—–]|\s-\s|$))|\blike (?:that|this)\b"
+    rf"|\b(?:that|this)\b{THING_ENDS}|\blike (?:that|this)\b"
     # "Who's tasked with that in FJ?" (holdout55 bj49): the same, a place after it
     r"|\b(?:that|this)\s+(?:in|for|at|over in)\s+\S+(?=\s*(?:[?.!,;]|$))"
     # "the plan", "the scheme" with no region of its own: the one just talked about

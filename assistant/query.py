@@ -18,12 +18,9 @@ THREE_REGIONS = (
     r"|\b(?:the|these) three (?:regions|provinces|places|documents|plans)\b"
 )
 THREE_REGIONS_RE = re.compile(THREE_REGIONS, re.IGNORECASE)
-# Words that ask for every region side by side ("各地", "三地", "each region", "compare"). Not "分别"
-# ("respectively") on its own: it splits whatever the question names, "包干的两头分别是谁" the two parties of a duty
-# (holdout130 eg49, after a question on Fujian, was asked of every region); beside regions it is not needed, as the
-# named regions or "三地" ask of them all already.
+# Words that ask for every region side by side ("各地", "三地", "分别", "each region", "compare").
 EACH_REGION_RE = re.compile(
-    r"各地|各省|各个地区|各個地區|每个地区|每個地區|对比|對比|比较|比較|哪些地方|哪个省|哪個省|哪些省"
+    r"各地|各省|各个地区|各個地區|每个地区|每個地區|分别|分別|对比|對比|比较|比較|哪些地方|哪个省|哪個省|哪些省"
     r"|\beach (?:region|province|place|of (?:them|the))\b|\bevery (?:region|province)\b|\ball three\b|\bcompare\b"
     r"|\bwhich (?:region|province|place)s?\b|\bdifferent (?:regions|provinces)\b"
     # the plans taken together: "这几份方案", "這三份政策", "地方方案", "these provincial plans"
@@ -37,6 +34,10 @@ EACH_REGION_RE = re.compile(
     r"|哪几个省|哪幾個省|哪几个地|哪幾個地",
     re.IGNORECASE,
 )
+# "Respectively": asks of every region when the question names none and no conversation names one ("盲人按摩分别有什么
+# 扶持?"), but after a question on one region it splits what the question names, "包干的兩頭分別是誰" the two parties
+# of a duty (holdout130 eg49, after a question on Fujian, was asked of all three regions).
+RESPECTIVELY_RE = re.compile(r"分别|分別")
 # Words naming the national plan or its issuer ("国务院那份方案", "中央层面", "the State Council's plan"). Of the
 # twenty questions in the question files that use them and name no region, nineteen are answered by the national
 # introduction (the twentieth is unanswerable).
@@ -450,7 +451,11 @@ def _in_previous_regions(question: str, previous_mentions: Sequence[RegionMentio
     (the place carries over, as the slots of a dialogue do): "Do private recruitment firms get paid anything?" after
     a question on Fujian asks of Fujian. Every such question in the question files (7) is answered in the previous
     question's region. A question about the national plan or about every region stays as it is."""
-    if not previous_mentions or NATIONAL_RE.search(question) or EACH_REGION_RE.search(question):
+    if (
+        not previous_mentions
+        or NATIONAL_RE.search(question)
+        or EACH_REGION_RE.search(RESPECTIVELY_RE.sub("", question))
+    ):
         return question
     names = dict.fromkeys(m.surface for m in previous_mentions)
     if question_language(question) == "en":

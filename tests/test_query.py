@@ -517,7 +517,7 @@ def test_a_question_of_its_own_without_a_region_is_asked_in_the_conversations_re
     # "分別" splits what the question names, not the regions (holdout130 eg49)
     two_parties = "文件裡說的「雙向包干」,包干的兩頭分別是誰?"
     assert understand(two_parties, COVERED, ["福建的殘疾人大學生就業有甚麼保障措施?"]).regions == ("福建",)
-    assert understand(two_parties, COVERED).regions == ()
+    assert understand(two_parties, COVERED).regions == COVERED  # no region in the conversation: every region
     # Not when the question asks about the national plan or every region, nor when it names a region itself.
     for question in ("国务院的方案是哪年发的?", "各地对盲人按摩有什么扶持?", "上海有哪些税费优惠?"):
         assert resolve_follow_up(question, ["福建低保渐退期是多久?"]) == question

@@ -56,7 +56,7 @@ TRAINING_FILES = (
     "holdout102", "holdout103", "holdout104", "holdout105", "holdout106", "holdout107", "holdout108", "holdout109",
     "holdout110", "holdout111", "holdout112", "holdout113", "holdout114", "holdout115", "holdout116", "holdout117",
     "holdout118", "holdout119", "holdout120", "holdout121", "holdout122", "holdout123", "holdout124", "holdout125",
-    "holdout126", "holdout127",
+    "holdout126", "holdout127", "holdout128", "holdout129",
 )  # fmt: skip
 # scikit-learn's C (inverse L2 strength). Cross-validated on the training files, 0.1, 1 and 10 rank within three
 # questions of each other; 1 is the library's default.

@@ -213,15 +213,18 @@ class Assistant:
             return retriever.search(query, k)
         per_region = [retriever.search(query.within(region), k) for region in query.regions]
         if query.every_region and has_national:
-            # After each region's best: what the national plan says of all provinces at once; before them when
-            # the question names the national plan or a search over everything ranks a national passage first
-            # (a question about the plans themselves).
-            national = retriever.search(query.within(NATIONAL_REGION), k)
-            if query.national_first or self._ranked_first_overall(retriever, query) == NATIONAL_REGION:
-                per_region.insert(0, national)
-                return interleave(per_region, k, keep_place={0})
-            per_region.append(national)
-            return interleave(per_region, k, keep_place={len(per_region) - 1})
+            # A question about the plans themselves (it names the national plan and no region, or a search over
+            # everything ranks a national passage first): the national introduction first, then each region's best;
+            # after each region's best when it names the national plan beside the regions ("上海吉林福建这几份方案
+            # 对应的国办文件编号"). Otherwise the introduction, which says only when the national plan came and that
+            # the regions wrote their own, answers none of the 370 such questions in the question files (each file's
+            # own questions out of the memory), and its place goes to a region's second passage.
+            first = query.national_first or self._ranked_first_overall(retriever, query) == NATIONAL_REGION
+            if first or query.names_national:
+                national = retriever.search(query.within(NATIONAL_REGION), k)
+                if first:
+                    return interleave([national, *per_region], k, keep_place={0})
+                return interleave([*per_region, national], k, keep_place={len(per_region)})
         return interleave(per_region, k)
 
     def _ranked_first_overall(self, retriever: Retriever, query: Query) -> str | None:

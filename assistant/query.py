@@ -321,6 +321,8 @@ class Query:
     every_region: bool = False
     # The national plan named and no region: its introduction comes first, then the best of everything else.
     national_first: bool = False
+    # The national plan (or its issuer, or the article that introduces the plans) named, with or without regions.
+    names_national: bool = False
 
     def within(self, region: str) -> Query:
         """The same question searched in ``region`` alone (one region of an answer given side by side)."""
@@ -361,7 +363,8 @@ def understand(
     # Naming every covered region ("上海吉林福建这几份方案…") asks of them all, as "各地" does.
     every_region = region is None and len(regions) > 1 and set(regions) == set(covered_regions)
     each_region = len(regions) > 1
-    national_first = region is None and not mentioned and (bool(central) or bool(NATIONAL_RE.search(rewritten)))
+    names_national = bool(central) or bool(NATIONAL_RE.search(rewritten))
+    national_first = region is None and not mentioned and names_national
     key = to_simplified(rewritten)
     language = question_language(rewritten)
     topic = _without_mentions(key, named)
@@ -377,6 +380,7 @@ def understand(
         uncovered_regions=uncovered,
         every_region=every_region,
         national_first=national_first,
+        names_national=names_national,
     )
 
 

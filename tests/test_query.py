@@ -70,6 +70,15 @@ def test_named_or_chosen_regions_do_not_ask_the_national_plan(question, region):
     assert not understand(question, COVERED, region=region).every_region
 
 
+def test_the_national_plan_named_beside_the_regions_is_asked_after_them():
+    # Every region named with the national plan: each region's best first, then its introduction (api._search);
+    # a measure asked of every province leaves the introduction out.
+    beside = understand("上海、吉林、福建这几份方案依据的国办文件文号是多少?", COVERED)
+    assert beside.every_region and beside.names_national and not beside.national_first
+    assert not understand("各省对盲人按摩有什么扶持?", COVERED).names_national
+    assert understand("国务院那份三年方案是哪年发的?", COVERED).names_national
+
+
 @pytest.mark.parametrize(
     ("question", "national_first"),
     [

@@ -454,7 +454,8 @@ def _in_previous_regions(question: str, previous_mentions: Sequence[RegionMentio
     """A question of its own that names no region, asked in a conversation about one, is asked about that region
     (the place carries over, as the slots of a dialogue do): "Do private recruitment firms get paid anything?" after
     a question on Fujian asks of Fujian. Every such question in the question files (7) is answered in the previous
-    question's region. A question about the national plan or about every region stays as it is."""
+    question's region. A question about the national plan or about every region stays as it is; "分别" alone does not
+    make it one (RESPECTIVELY_RE)."""
     if (
         not previous_mentions
         or NATIONAL_RE.search(question)
